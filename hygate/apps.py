@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class HygateConfig(AppConfig):
+    name = "hygate"
+    verbose_name = "Hygate"

@@ -1,0 +1,26 @@
+"""Where to send a user next, without ever leaving this site."""
+
+from django.http import HttpRequest
+from django.shortcuts import resolve_url
+from django.utils.http import url_has_allowed_host_and_scheme
+
+REDIRECT_FIELD_NAME = "next"
+
+
+def safe_next_url(request: HttpRequest, candidate: str | None, default: str = "dashboard") -> str:
+    """Return candidate if it points into this site, else the default URL."""
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return resolve_url(default)
+
+
+def requested_next(request: HttpRequest) -> str:
+    """Return the safe `next` of this request (POST first, then GET), or an empty string."""
+    candidate = request.POST.get(REDIRECT_FIELD_NAME) or request.GET.get(REDIRECT_FIELD_NAME)
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return ""
