@@ -1,0 +1,101 @@
+"""Forms for the account pages; every user-facing error message lives here, by code."""
+
+from django import forms
+from django.contrib.auth import password_validation
+
+from accounts.codes import CODE_DIGITS, normalise_code
+from accounts.models import User
+
+ERRORS = {
+    "invalid_login": "That e-mail address and password do not match an account.",
+    "code_format": f"Enter the {CODE_DIGITS}-digit code from the e-mail.",
+    "incorrect": "That code is not right. You have {attempts_left} more {tries}.",
+    "expired": "That code has expired. Ask for a new code below.",
+    "too_many_attempts": (
+        "That code no longer works after too many wrong tries. Ask for a new code below."
+    ),
+    "used": "That code has already been used. Ask for a new code below.",
+    "missing": "There is no code waiting for this address. Ask for a new code below.",
+}
+
+
+def _email_field(autocomplete: str) -> forms.EmailField:
+    return forms.EmailField(
+        label="E-mail address",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": autocomplete, "autofocus": True}),
+    )
+
+
+class SignupForm(forms.Form):
+    email = _email_field("email")
+    name = forms.CharField(
+        label="Name (optional)",
+        max_length=150,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    password = forms.CharField(
+        label="Password",
+        strip=False,
+        max_length=4096,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+
+    def clean_email(self) -> str:
+        return User.objects.normalize_email(self.cleaned_data["email"])
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        password = cleaned.get("password")
+        if password:
+            candidate = User(email=cleaned.get("email", ""), name=cleaned.get("name", ""))
+            try:
+                password_validation.validate_password(password, candidate)
+            except forms.ValidationError as error:
+                self.add_error("password", error)
+        return cleaned
+
+
+class LoginForm(forms.Form):
+    email = _email_field("username")
+    password = forms.CharField(
+        label="Password",
+        strip=False,
+        max_length=4096,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label="Code",
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "autofocus": True,
+                "size": 8,
+            }
+        ),
+        error_messages={"required": ERRORS["code_format"]},
+    )
+
+    def clean_code(self) -> str:
+        code = normalise_code(self.cleaned_data["code"])
+        if len(code) != CODE_DIGITS or not code.isascii() or not code.isdigit():
+            raise forms.ValidationError(ERRORS["code_format"], code="code_format")
+        return code
+
+    def add_check_error(self, outcome: str, attempts_left: int = 0) -> None:
+        """Show why the code was refused, next to the field."""
+        message = ERRORS[outcome].format(
+            attempts_left=attempts_left, tries="try" if attempts_left == 1 else "tries"
+        )
+        self.add_error("code", forms.ValidationError(message, code=outcome))
+
+
+class PasswordResetRequestForm(forms.Form):
+    email = _email_field("email")

@@ -1,0 +1,154 @@
+"""Account pages: each view reads its form and calls a flow."""
+
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth import views as auth_views
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.flows import login as login_flow
+from accounts.flows import password_reset, signup, verification
+from accounts.flows.verification import ResendOutcome
+from accounts.forms import ERRORS, CodeForm, LoginForm, PasswordResetRequestForm, SignupForm
+from hygate.redirects import REDIRECT_FIELD_NAME, requested_next
+
+SEND_FAILED = "We could not send the e-mail. Please try again in a moment with “Send a new code”."
+
+
+@sensitive_post_parameters("password")
+@never_cache
+@require_http_methods(["GET", "POST"])
+def signup_view(request: HttpRequest) -> HttpResponse:
+    """Open an account: e-mail, optional name, password; then the code page."""
+    if request.user.is_authenticated:
+        return redirect("dashboard")
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        delivery = signup.sign_up(
+            request,
+            email=form.cleaned_data["email"],
+            password=form.cleaned_data["password"],
+            name=form.cleaned_data["name"],
+            next_url=requested_next(request),
+        )
+        if not delivery.sent:
+            messages.error(request, SEND_FAILED)
+        return redirect("accounts:verify")
+    return render(
+        request,
+        "accounts/signup.html",
+        {"form": form, "next": requested_next(request)},
+        status=400 if form.errors else 200,
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def verify_view(request: HttpRequest) -> HttpResponse:
+    """Take the code from the e-mail; the right one signs the user in."""
+    pending = verification.get_pending(request)
+    if pending is None:
+        messages.info(request, "Sign in to get a new verification code.")
+        return redirect("accounts:login")
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        result, user = verification.check(request, pending, form.cleaned_data["code"])
+        if user is not None:
+            messages.success(request, "Your e-mail address is confirmed. Welcome to Hygate.")
+            return redirect(login_flow.complete(request, user, pending.next_url))
+        form.add_check_error(result.outcome, result.attempts_left)
+    return render(
+        request,
+        "accounts/verify.html",
+        {"form": form, "email": pending.email, "wait": pending.seconds_until_resend()},
+        status=400 if form.errors else 200,
+    )
+
+
+@never_cache
+@require_POST
+def verify_resend_view(request: HttpRequest) -> HttpResponse:
+    """Send a new verification code, at most once a minute."""
+    pending = verification.get_pending(request)
+    if pending is None:
+        return redirect("accounts:login")
+    outcome = verification.resend(request, pending)
+    if outcome is ResendOutcome.COOLDOWN:
+        wait = pending.seconds_until_resend()
+        messages.warning(request, f"Please wait {wait} seconds before asking for a new code.")
+    elif outcome is ResendOutcome.FAILED:
+        messages.error(request, SEND_FAILED)
+    else:
+        messages.success(request, f"We sent a new code to {pending.email}.")
+    return redirect("accounts:verify")
+
+
+@sensitive_post_parameters("password")
+@never_cache
+@require_http_methods(["GET", "POST"])
+def login_view(request: HttpRequest) -> HttpResponse:
+    """Sign in with e-mail and password."""
+    form = LoginForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = login_flow.authenticate_by_password(
+            request, form.cleaned_data["email"], form.cleaned_data["password"]
+        )
+        if user is not None:
+            return redirect(login_flow.begin(request, user, requested_next(request)))
+        form.add_error(None, ERRORS["invalid_login"])
+    return render(
+        request,
+        "accounts/login.html",
+        {"form": form, "next": requested_next(request), "redirect_field": REDIRECT_FIELD_NAME},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def logout_view(request: HttpRequest) -> HttpResponse:
+    """Sign out on POST; a GET only asks for confirmation, so a link cannot sign anyone out."""
+    if request.method == "POST":
+        logout(request)
+        messages.info(request, "You have signed out.")
+        return redirect("accounts:login")
+    if not request.user.is_authenticated:
+        return redirect("accounts:login")
+    return render(request, "accounts/logout.html")
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def password_reset_view(request: HttpRequest) -> HttpResponse:
+    """Ask for a reset link; every address gets the same answer."""
+    form = PasswordResetRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        password_reset.request_password_reset(form.cleaned_data["email"])
+        return redirect("accounts:password_reset_done")
+    return render(
+        request, "accounts/password_reset.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+def password_reset_done_view(request: HttpRequest) -> HttpResponse:
+    """Tell the visitor to check their inbox."""
+    return render(request, "accounts/password_reset_done.html")
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's reset-link view: the link works once, for an hour, and never signs in."""
+
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:login")
+    post_reset_login = False
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        password_reset.finish_password_reset(form.user)
+        messages.success(
+            self.request, "Your password has been changed. Sign in with your new password."
+        )
+        return response
