@@ -1,0 +1,53 @@
+"""Guesses sent all at once still kill a code after three wrong ones."""
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+import pytest
+from django.db import connection, connections
+
+from accounts.codes import CodeCheck, check_email_code, issue_email_code
+from accounts.models import EmailCode
+from tests.factories import UserFactory
+
+PURPOSE = EmailCode.Purpose.VERIFY_EMAIL
+
+
+def guess_in_thread(user, code):
+    try:
+        return check_email_code(user, PURPOSE, code).outcome
+    finally:
+        connections.close_all()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor == "sqlite",
+    reason="SQLite serialises every write; this race needs PostgreSQL",
+)
+def test_twenty_simultaneous_wrong_guesses_count_as_at_most_three():
+    user = UserFactory(unverified=True)
+    code = issue_email_code(user, PURPOSE, timedelta(minutes=15))
+    wrong = f"{(int(code) + 1) % 10**6:06d}"
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        outcomes = list(pool.map(lambda _: guess_in_thread(user, wrong), range(20)))
+
+    assert outcomes.count(CodeCheck.INCORRECT) <= 2
+    assert EmailCode.objects.get(user=user).failed_attempts == 3
+    assert check_email_code(user, PURPOSE, code).outcome is CodeCheck.TOO_MANY_ATTEMPTS
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor == "sqlite",
+    reason="SQLite serialises every write; this race needs PostgreSQL",
+)
+def test_a_right_code_sent_twice_at_once_is_accepted_once():
+    user = UserFactory(unverified=True)
+    code = issue_email_code(user, PURPOSE, timedelta(minutes=15))
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        outcomes = list(pool.map(lambda _: guess_in_thread(user, code), range(10)))
+
+    assert outcomes.count(CodeCheck.ACCEPTED) == 1

@@ -1,0 +1,28 @@
+"""factory-boy factories for the suite's data."""
+
+import factory
+from django.utils import timezone
+
+from accounts.models import User
+
+DEFAULT_PASSWORD = "correct horse battery staple"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    """A verified, active user whose password is DEFAULT_PASSWORD."""
+
+    class Meta:
+        model = User
+
+    email = factory.Sequence(lambda n: f"person{n}@example.com")
+    name = factory.Faker("name")
+    email_verified_at = factory.LazyFunction(timezone.now)
+    password = DEFAULT_PASSWORD
+
+    class Params:
+        unverified = factory.Trait(email_verified_at=None)
+        staff = factory.Trait(is_staff=True)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        return model_class.objects.create_user(*args, **kwargs)
