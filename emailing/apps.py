@@ -6,4 +6,10 @@ class EmailingConfig(AppConfig):
     verbose_name = "E-mail"
 
     def ready(self) -> None:
-        from emailing import checks  # noqa: F401  (registers the system checks)
+        from django.core.signals import setting_changed
+
+        from emailing import checks, config  # noqa: F401  (checks registers itself)
+        from emailing.backends.resend import install_http_client
+
+        install_http_client()
+        setting_changed.connect(lambda **kwargs: config.forget(), weak=False)

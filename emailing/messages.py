@@ -1,8 +1,8 @@
-"""Render one kind of e-mail from its templates and send it through Django's mail API.
+"""Render one kind of e-mail from its templates and deliver it, recording the delivery.
 
 Every message Hygate sends goes through `send_message()`: it renders
-`templates/email/<name>.subject.txt`, `.txt` and `.html`, sends with the configured
-from-address and backend, logs the outcome without the body, and tells the caller.
+`templates/email/<name>.subject.txt`, `.txt` and `.html`, writes a delivery-log entry
+and hands both to `deliver()`, the one function a background worker can take over.
 """
 
 import logging
@@ -10,25 +10,34 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.template.loader import render_to_string
+
+from emailing.errors import EmailDeliveryError
+from emailing.models import EmailLog
 
 logger = logging.getLogger("hygate.emailing")
 
-# Template name -> the kind recorded in logs (and, later, the delivery log).
+# Template name -> the kind recorded in the delivery log.
 KINDS = {
-    "verification_code": "verification",
-    "account_exists": "notice",
-    "password_reset": "password_reset",
+    "verification_code": EmailLog.Kind.VERIFICATION,
+    "account_exists": EmailLog.Kind.NOTICE,
+    "password_reset": EmailLog.Kind.PASSWORD_RESET,
+    "test_message": EmailLog.Kind.TEST,
 }
 
 
 @dataclass(frozen=True)
 class Delivery:
-    """What became of one message: sent, or failed with a Hygate error code."""
+    """What became of one message: sent with the provider's id, or failed with an error."""
 
     sent: bool
-    error_code: str = ""
+    message_id: str = ""
+    error: EmailDeliveryError | None = None
+
+    @property
+    def error_code(self) -> str:
+        return self.error.code if self.error else ""
 
 
 def render_message(name: str, to: str, context: dict[str, Any]) -> EmailMultiAlternatives:
@@ -42,22 +51,47 @@ def render_message(name: str, to: str, context: dict[str, Any]) -> EmailMultiAlt
         to=[to],
     )
     message.attach_alternative(render_to_string(f"email/{name}.html", context), "text/html")
+    message.hygate_kind = KINDS[name]
     return message
 
 
-def send_message(name: str, to: str, context: dict[str, Any]) -> Delivery:
-    """Render and send the message `name`; never raise for a delivery failure."""
-    kind = KINDS[name]
-    message = render_message(name, to, context)
+def deliver(entry: EmailLog, message: EmailMessage, connection=None) -> Delivery:
+    """Send one logged message through the configured backend (or `connection`)."""
+    message.delivery_log = entry
+    if connection is not None:
+        message.connection = connection
     try:
-        message.send()
-    except Exception as exc:
-        # The exception text may quote the message or the connection: log only its type.
-        logger.warning(
-            "[EmailService] Email failed kind=%s error=provider_error (%s)",
-            kind,
-            type(exc).__name__,
+        message.send(fail_silently=False)
+    except Exception as error:
+        failure = (
+            error
+            if isinstance(error, EmailDeliveryError)
+            else EmailDeliveryError("provider_error", type(error).__name__)
         )
-        return Delivery(sent=False, error_code="provider_error")
-    logger.info("[EmailService] Email sent successfully kind=%s", kind)
-    return Delivery(sent=True)
+        if entry.status == EmailLog.Status.QUEUED:  # failed before reaching a provider
+            entry.status = EmailLog.Status.FAILED
+            entry.error_code = failure.code
+            entry.error_message = failure.provider_message[:500]
+            entry.save()
+            logger.warning("[EmailService] Email failed kind=%s error=%s", entry.kind, failure.code)
+        return Delivery(sent=False, error=failure)
+    if entry.status == EmailLog.Status.QUEUED:  # a plain Django backend was configured
+        entry.status = EmailLog.Status.SENT
+        entry.attempts = max(entry.attempts, 1)
+        entry.save()
+    return Delivery(sent=True, message_id=entry.provider_message_id)
+
+
+def log_entry_for(message: EmailMessage) -> EmailLog:
+    """Create the queued delivery-log entry of a rendered message."""
+    return EmailLog.objects.create(
+        kind=getattr(message, "hygate_kind", EmailLog.Kind.NOTICE),
+        recipient=", ".join(message.recipients())[:320],
+        subject=message.subject[:255],
+    )
+
+
+def send_message(name: str, to: str, context: dict[str, Any]) -> Delivery:
+    """Render, log and deliver the message `name`; never raise for a delivery failure."""
+    message = render_message(name, to, context)
+    return deliver(log_entry_for(message), message)

@@ -108,17 +108,35 @@ HYGATE_RATE_LIMITS = env.str("HYGATE_RATE_LIMITS", default="on")
 if HYGATE_RATE_LIMITS not in ("on", "off"):
     raise ImproperlyConfigured("HYGATE_RATE_LIMITS must be 'on' or 'off'.")
 
-# E-mail. The provider backends arrive with the e-mail issue; until then the console
-# (development) and locmem (tests) backends carry mail through Django's mail API.
-EMAIL_PROVIDER = env.str("EMAIL_PROVIDER", default="")
+# --- E-mail (see README, "E-mail") ---
+# Settings saved on Settings -> Email win over these at send time.
 RESEND_API_KEY = env.str("RESEND_API_KEY", default="")
 RESEND_FROM_EMAIL = env.str("RESEND_FROM_EMAIL", default="")
 RESEND_API_URL = env.str("RESEND_API_URL", default="https://api.resend.com")
+EMAIL_PROVIDER = env.str("EMAIL_PROVIDER", default="") or (
+    "resend" if RESEND_API_KEY else "console"
+)
+if EMAIL_PROVIDER not in ("resend", "smtp", "console", "locmem"):
+    raise ImproperlyConfigured("EMAIL_PROVIDER must be 'resend', 'smtp' or 'console'.")
+SMTP_HOST = env.str("SMTP_HOST", default="")
+SMTP_PORT = env.int("SMTP_PORT", default=None)
+SMTP_USERNAME = env.str("SMTP_USERNAME", default="")
+SMTP_PASSWORD = env.str("SMTP_PASSWORD", default="")
+SMTP_SECURITY = env.str("SMTP_SECURITY", default="starttls")
+if SMTP_SECURITY not in ("ssl", "starttls", "none"):
+    raise ImproperlyConfigured("SMTP_SECURITY must be 'ssl', 'starttls' or 'none'.")
+SMTP_FROM_EMAIL = env.str("SMTP_FROM_EMAIL", default="")
 HYGATE_DEFAULT_FROM_EMAIL = "onboarding@resend.dev"
 DEFAULT_FROM_EMAIL = RESEND_FROM_EMAIL or HYGATE_DEFAULT_FROM_EMAIL
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+EMAIL_BACKEND = "emailing.backends.configured.ConfiguredEmailBackend"
 EMAIL_TIMEOUT = 10
+HYGATE_EMAIL_MAX_ATTEMPTS = 3
+HYGATE_EMAIL_RETRY_BASE_DELAY = 0.5  # seconds, doubled for each further attempt
+HYGATE_EMAIL_RETRY_MAX_DELAY = 5.0  # a retry-after above this is cut to it
+
+# Fernet keys for secrets at rest, comma-separated: the first encrypts, all decrypt.
+HYGATE_ENCRYPTION_KEY = env.list("HYGATE_ENCRYPTION_KEY", default=[])
 
 LOGGING = {
     "version": 1,

@@ -2,6 +2,8 @@
 
 import secrets
 
+from cryptography.fernet import Fernet
+
 from .base import *  # noqa: F403
 from .base import BASE_DIR, env
 
@@ -20,3 +22,6 @@ DEBUG = env.bool("DEBUG", default=True)
 SECRET_KEY = env.str("SECRET_KEY", default="") or _local_secret(
     "secret_key", lambda: secrets.token_urlsafe(50)
 )
+HYGATE_ENCRYPTION_KEY = env.list("HYGATE_ENCRYPTION_KEY", default=[]) or [
+    _local_secret("encryption_key", lambda: Fernet.generate_key().decode())
+]

@@ -2,11 +2,15 @@
 
 from django.core.exceptions import ImproperlyConfigured
 
+from emailing.crypto import parse_keys
+
 from .base import *  # noqa: F403
-from .base import MIDDLEWARE, SECRET_KEY, env
+from .base import HYGATE_ENCRYPTION_KEY, MIDDLEWARE, SECRET_KEY, env
 
 if not SECRET_KEY:
     raise ImproperlyConfigured("Set the SECRET_KEY environment variable for production.")
+# Refuse to start without usable keys for the secrets stored in the database.
+parse_keys(HYGATE_ENCRYPTION_KEY)
 
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])

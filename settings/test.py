@@ -6,7 +6,13 @@ from .base import env
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = "test-secret-key-for-hygate-test-suite-only-0123456789abcdefghij"  # noqa: S105
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+EMAIL_PROVIDER = "locmem"  # the configured backend, writing to django.core.mail.outbox
+HYGATE_ENCRYPTION_KEY = ["PhuWkpQ9QkeK7mFMdHVLSf4GcVCXClcRvoTVBpjBlA8="]
+HYGATE_EMAIL_RETRY_BASE_DELAY = 0.01
+HYGATE_EMAIL_RETRY_MAX_DELAY = 0.05
+RESEND_API_KEY = ""
+RESEND_FROM_EMAIL = "Hygate <id@hygate.example>"
+DEFAULT_FROM_EMAIL = SERVER_EMAIL = RESEND_FROM_EMAIL
 HYGATE_SITE_URL = "https://id.example.test"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},

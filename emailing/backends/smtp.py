@@ -1,0 +1,85 @@
+"""SMTP (Resend's relay, SES, SendGrid, any server) through Django's SMTP backend."""
+
+import smtplib
+from email.utils import make_msgid, parseaddr
+
+from django.core.mail import EmailMessage
+from django.core.mail.backends.smtp import EmailBackend as DjangoSMTPBackend
+
+from emailing.backends.base import HygateEmailBackend
+from emailing.errors import EmailDeliveryError, from_smtp
+from emailing.models import Provider, SMTPSecurity
+
+
+class SMTPBackend(HygateEmailBackend):
+    """Send over SMTP with `ssl`, `starttls` or no transport security.
+
+    A failure while connecting is retried; once a message is being transmitted, only a
+    4xx reply (the server saying it did not take the message) is, so a dropped connection
+    after DATA can never deliver a message twice.
+    """
+
+    provider = Provider.SMTP
+
+    def __init__(
+        self,
+        host: str = "",
+        port: int | None = None,
+        username: str = "",
+        password: str = "",
+        security: str = SMTPSecurity.STARTTLS,
+        timeout: float | None = None,
+        **kwargs,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.smtp = DjangoSMTPBackend(
+            host=host,
+            port=port,
+            username=username,
+            password=password,
+            use_ssl=security == SMTPSecurity.SSL,
+            use_tls=security == SMTPSecurity.STARTTLS,
+            timeout=timeout,
+            fail_silently=False,
+        )
+
+    def open(self) -> bool:
+        # Connect lazily in send_one, where a failure can be told apart and retried.
+        return False
+
+    def close(self) -> None:
+        try:
+            self.smtp.close()
+        except (smtplib.SMTPException, OSError):
+            self.smtp.connection = None
+
+    def send_messages(self, email_messages: list[EmailMessage]) -> int:
+        try:
+            return super().send_messages(email_messages)
+        finally:
+            self.close()
+
+    def send_one(self, message: EmailMessage, idempotency_key: str) -> str:
+        if not self.smtp.host:
+            raise EmailDeliveryError("connection_failed", "No SMTP host is configured.")
+        try:
+            self.smtp.open()
+        except Exception as error:
+            self.close()
+            failure = from_smtp(error)
+            failure.retryable = failure.code == "connection_failed" or failure.retryable
+            raise failure from None
+        message_id = message.extra_headers.get("Message-ID")
+        if not message_id:
+            domain = parseaddr(message.from_email)[1].rpartition("@")[2] or "hygate.invalid"
+            message_id = make_msgid(domain=domain)
+            message.extra_headers["Message-ID"] = message_id
+        try:
+            self.smtp.send_messages([message])
+        except Exception as error:
+            self.close()
+            failure = from_smtp(error)
+            if failure.code == "connection_failed":
+                failure.retryable = False  # the server may have taken the message already
+            raise failure from None
+        return message_id

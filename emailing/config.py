@@ -1,0 +1,107 @@
+"""The effective e-mail configuration: saved settings win over the environment.
+
+`effective()` is called for every send. It asks the database for the saved settings'
+version (one primary-key lookup) and rebuilds the configuration only when the version
+changed, so a save on Settings -> Email reaches every process on its next message.
+"""
+
+import threading
+from dataclasses import dataclass, field, replace
+
+from django.conf import settings
+
+from emailing.models import EmailSettings, Provider, SMTPSecurity
+
+DEFAULT_SMTP_PORTS = {SMTPSecurity.SSL: 465, SMTPSecurity.STARTTLS: 587, SMTPSecurity.NONE: 25}
+
+
+@dataclass(frozen=True)
+class ProviderConfig:
+    """Everything a backend needs to send: provider, sender, destination and secrets."""
+
+    provider: str
+    from_email: str
+    source: str = "environment"
+    resend_api_key: str = field(default="", repr=False)
+    resend_api_url: str = "https://api.resend.com"
+    smtp_host: str = ""
+    smtp_port: int | None = None
+    smtp_username: str = ""
+    smtp_password: str = field(default="", repr=False)
+    smtp_security: str = SMTPSecurity.STARTTLS
+
+    @property
+    def effective_smtp_port(self) -> int:
+        return self.smtp_port or DEFAULT_SMTP_PORTS[SMTPSecurity(self.smtp_security)]
+
+    def with_secrets(self, resend_api_key: str, smtp_password: str) -> "ProviderConfig":
+        return replace(self, resend_api_key=resend_api_key, smtp_password=smtp_password)
+
+
+def mask_secret(secret: str) -> str:
+    """Show only enough of a secret to recognise it: `re_...6789`."""
+    if not secret:
+        return ""
+    if len(secret) < 12:
+        return "(set)"
+    prefix = "re_" if secret.startswith("re_") else ""
+    return f"{prefix}...{secret[-4:]}"
+
+
+def from_environment() -> ProviderConfig:
+    """The configuration the environment variables describe."""
+    provider = settings.EMAIL_PROVIDER
+    from_email = settings.DEFAULT_FROM_EMAIL
+    if provider == Provider.SMTP and settings.SMTP_FROM_EMAIL:
+        from_email = settings.SMTP_FROM_EMAIL
+    return ProviderConfig(
+        provider=provider,
+        from_email=from_email,
+        resend_api_key=settings.RESEND_API_KEY,
+        resend_api_url=settings.RESEND_API_URL,
+        smtp_host=settings.SMTP_HOST,
+        smtp_port=settings.SMTP_PORT,
+        smtp_username=settings.SMTP_USERNAME,
+        smtp_password=settings.SMTP_PASSWORD,
+        smtp_security=settings.SMTP_SECURITY,
+    )
+
+
+def from_saved(saved: EmailSettings) -> ProviderConfig:
+    """The configuration an admin saved; raises SecretUnreadable if a secret cannot be read."""
+    return ProviderConfig(
+        provider=saved.provider,
+        from_email=saved.from_email,
+        source="saved",
+        resend_api_key=saved.get_resend_api_key(),
+        resend_api_url=settings.RESEND_API_URL,
+        smtp_host=saved.smtp_host,
+        smtp_port=saved.smtp_port,
+        smtp_username=saved.smtp_username,
+        smtp_password=saved.get_smtp_password(),
+        smtp_security=saved.smtp_security or SMTPSecurity.STARTTLS,
+    )
+
+
+_lock = threading.Lock()
+_cached: tuple[int | None, ProviderConfig] | None = None
+
+
+def effective() -> ProviderConfig:
+    """Return the configuration in force now, rebuilt only when the saved version moved."""
+    global _cached
+    version = EmailSettings.objects.filter(pk=1).values_list("version", flat=True).first()
+    cached = _cached
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    with _lock:
+        saved = EmailSettings.load() if version is not None else None
+        config = from_saved(saved) if saved is not None else from_environment()
+        _cached = (saved.version if saved is not None else None, config)
+        return config
+
+
+def forget() -> None:
+    """Drop this process's cached configuration (tests that change the environment)."""
+    global _cached
+    _cached = None

@@ -1,0 +1,160 @@
+"""Provider failures as Hygate error codes, each with one sentence saying what to do.
+
+Every failure of every provider becomes one `EmailDeliveryError` carrying a code from
+`ADVICE`, the provider's own message (shown to staff), and whether trying again later
+may succeed.
+"""
+
+import smtplib
+import socket
+import ssl
+from dataclasses import dataclass
+
+ADVICE = {
+    "invalid_api_key": (
+        "The API key is not valid. Copy a key from resend.com/api-keys (it starts with re_) "
+        "and paste it again, or create a new one."
+    ),
+    "missing_api_key": "No API key is set. Paste a Resend API key (it starts with re_).",
+    "restricted_api_key": (
+        "This API key may only send e-mail. Sending works; to check your domains, use a key "
+        "with Full access."
+    ),
+    "domain_not_verified": (
+        "The from-address's domain is not verified in Resend. Add the domain at "
+        "resend.com/domains, publish the DNS records it shows, wait for 'Verified', then "
+        "send from an address on that domain."
+    ),
+    "testing_sender": (
+        "Resend's shared sender onboarding@resend.dev delivers only to the address of the "
+        "Resend account's owner. Verify your own domain at resend.com/domains and send from "
+        "an address on it."
+    ),
+    "invalid_from_address": (
+        "The from-address is not valid. Use name@example.com or Name <name@example.com>, "
+        "on a domain you have verified."
+    ),
+    "rate_limit_exceeded": (
+        "The provider is refusing requests for sending too fast. Wait a moment and try "
+        "again; ask the provider for a higher rate limit if it keeps happening."
+    ),
+    "quota_exceeded": (
+        "The provider's daily or monthly sending quota is used up. Wait until it resets, or "
+        "upgrade your plan with the provider."
+    ),
+    "provider_error": (
+        "The provider could not send the message. Read the provider's message below; if it "
+        "is an outage, try again later."
+    ),
+    "connection_failed": (
+        "Hygate could not reach the provider. Check the host, port and security settings, "
+        "and that this server may make outgoing connections to it."
+    ),
+    "smtp_auth_failed": (
+        "The SMTP server refused the username or password. For Resend's relay, the "
+        "username is 'resend' and the password is your API key."
+    ),
+}
+
+
+@dataclass
+class EmailDeliveryError(Exception):
+    """A message could not be delivered; `code` is one of Hygate's error codes."""
+
+    code: str
+    provider_message: str = ""
+    status: int | None = None
+    retryable: bool = False
+    retry_after: float | None = None
+    advice_key: str = ""
+
+    def __post_init__(self) -> None:
+        super().__init__(self.code)
+        self.advice_key = self.advice_key or self.code
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.provider_message}" if self.provider_message else self.code
+
+    @property
+    def advice(self) -> str:
+        return ADVICE[self.advice_key]
+
+
+def from_resend(
+    status: int, name: str, message: str, retry_after: str | None
+) -> EmailDeliveryError:
+    """Translate a Resend API error (HTTP status, error name, message) into a Hygate error."""
+    lowered = message.lower()
+    code, advice_key, retryable = "provider_error", "", False
+    if name == "missing_api_key":
+        code = "missing_api_key"
+    elif name == "restricted_api_key":
+        code = "restricted_api_key"
+    elif name == "invalid_api_key" or (status == 401 and name not in ("validation_error",)):
+        code = "invalid_api_key"
+    elif name == "invalid_from_address":
+        code = "invalid_from_address"
+    elif "testing emails" in lowered or "your own email address" in lowered:
+        code, advice_key = "domain_not_verified", "testing_sender"
+    elif "not verified" in lowered and "domain" in lowered:
+        code = "domain_not_verified"
+    elif name in ("daily_quota_exceeded", "monthly_quota_exceeded"):
+        code = "quota_exceeded"
+    elif status == 429 or name == "rate_limit_exceeded":
+        code, retryable = "rate_limit_exceeded", True
+    elif name == "concurrent_idempotent_requests" or status >= 500:
+        retryable = True
+    return EmailDeliveryError(
+        code,
+        provider_message=message,
+        status=status,
+        retryable=retryable,
+        retry_after=_seconds(retry_after),
+        advice_key=advice_key,
+    )
+
+
+def from_smtp(error: Exception) -> EmailDeliveryError:
+    """Translate an exception of smtplib or the network into a Hygate error."""
+    if isinstance(error, smtplib.SMTPAuthenticationError):
+        return EmailDeliveryError("smtp_auth_failed", _smtp_text(error), status=error.smtp_code)
+    if isinstance(error, smtplib.SMTPNotSupportedError):
+        return EmailDeliveryError("connection_failed", str(error))
+    if isinstance(error, smtplib.SMTPSenderRefused):
+        return EmailDeliveryError(
+            "invalid_from_address",
+            _smtp_text(error),
+            status=error.smtp_code,
+            retryable=400 <= error.smtp_code < 500,
+        )
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in error.recipients.values()]
+        text = "; ".join(
+            f"{address}: {reply.decode(errors='replace') if isinstance(reply, bytes) else reply}"
+            for address, (_, reply) in error.recipients.items()
+        )
+        transient = bool(codes) and all(400 <= code < 500 for code in codes)
+        return EmailDeliveryError("provider_error", text, retryable=transient)
+    if isinstance(error, smtplib.SMTPResponseException):
+        transient = 400 <= error.smtp_code < 500
+        return EmailDeliveryError(
+            "provider_error", _smtp_text(error), status=error.smtp_code, retryable=transient
+        )
+    if isinstance(error, smtplib.SMTPServerDisconnected | ConnectionError | socket.timeout):
+        return EmailDeliveryError("connection_failed", str(error) or type(error).__name__)
+    if isinstance(error, ssl.SSLError | socket.gaierror | OSError):
+        return EmailDeliveryError("connection_failed", str(error) or type(error).__name__)
+    return EmailDeliveryError("provider_error", str(error) or type(error).__name__)
+
+
+def _smtp_text(error: smtplib.SMTPResponseException) -> str:
+    reply = error.smtp_error
+    text = reply.decode(errors="replace") if isinstance(reply, bytes) else str(reply)
+    return f"{error.smtp_code} {text}"
+
+
+def _seconds(value: str | None) -> float | None:
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except ValueError:
+        return None

@@ -1,0 +1,119 @@
+"""Saved provider settings (Settings -> Email) and the delivery log."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from emailing import crypto
+
+
+class Provider(models.TextChoices):
+    RESEND = "resend", "Resend (HTTP API)"
+    SMTP = "smtp", "SMTP"
+    CONSOLE = "console", "Console (development)"
+    LOCMEM = "locmem", "Memory (test suite)"
+
+
+class SMTPSecurity(models.TextChoices):
+    SSL = "ssl", "SSL/TLS from the start (port 465)"
+    STARTTLS = "starttls", "STARTTLS (port 587)"
+    NONE = "none", "None (local relays only)"
+
+
+class EmailSettings(models.Model):
+    """The provider an admin saved on Settings -> Email; it wins over the environment.
+
+    A single row (pk=1). Secrets are stored encrypted; `version` grows on every save, and
+    every process compares it to the version of the settings it has cached.
+    """
+
+    provider = models.CharField(max_length=10, choices=Provider.choices[:2])
+    from_email = models.CharField("from address", max_length=320)
+    resend_api_key = models.TextField(blank=True, help_text="Encrypted.")
+    smtp_host = models.CharField("SMTP host", max_length=255, blank=True)
+    smtp_port = models.PositiveIntegerField("SMTP port", null=True, blank=True)
+    smtp_username = models.CharField("SMTP username", max_length=255, blank=True)
+    smtp_password = models.TextField("SMTP password", blank=True, help_text="Encrypted.")
+    smtp_security = models.CharField(
+        "SMTP security", max_length=10, choices=SMTPSecurity.choices, blank=True
+    )
+    version = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+
+    class Meta:
+        verbose_name = "e-mail settings"
+        verbose_name_plural = "e-mail settings"
+
+    def __str__(self) -> str:
+        return f"{self.get_provider_display()} from {self.from_email}"
+
+    @classmethod
+    def load(cls) -> "EmailSettings | None":
+        """Return the saved settings, or None when an admin never saved any."""
+        return cls.objects.filter(pk=1).first()
+
+    def get_resend_api_key(self) -> str:
+        return crypto.decrypt(self.resend_api_key)
+
+    def set_resend_api_key(self, value: str) -> None:
+        self.resend_api_key = crypto.encrypt(value)
+
+    def get_smtp_password(self) -> str:
+        return crypto.decrypt(self.smtp_password)
+
+    def set_smtp_password(self, value: str) -> None:
+        self.smtp_password = crypto.encrypt(value)
+
+
+def _new_idempotency_key() -> str:
+    return f"hygate-{uuid.uuid4()}"
+
+
+class EmailLog(models.Model):
+    """One message Hygate tried to deliver: who, what kind, and what became of it.
+
+    No bodies, codes or links are kept here.
+    """
+
+    class Kind(models.TextChoices):
+        VERIFICATION = "verification", "verification code"
+        TWO_FACTOR = "two_factor", "two-factor code"
+        PASSWORD_RESET = "password_reset", "password reset"
+        INVITATION = "invitation", "invitation"
+        TEST = "test", "test message"
+        NOTICE = "notice", "notice"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "queued"
+        SENT = "sent", "sent"
+        FAILED = "failed", "failed"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    recipient = models.CharField(max_length=320)
+    subject = models.CharField(max_length=255)
+    provider = models.CharField(max_length=10, choices=Provider.choices, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    provider_message_id = models.CharField(max_length=255, blank=True)
+    error_code = models.CharField(max_length=40, blank=True)
+    error_message = models.CharField(
+        max_length=500, blank=True, help_text="The provider's own words, for staff."
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    idempotency_key = models.CharField(max_length=64, default=_new_idempotency_key, unique=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "delivery log entry"
+        verbose_name_plural = "delivery log"
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} to {self.recipient}: {self.status}"
