@@ -1,0 +1,158 @@
+"""What Settings -> Email does: read the configuration in force, test a configuration, save one."""
+
+import time
+from dataclasses import dataclass, replace
+from email.utils import parseaddr
+
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from emailing import config
+from emailing.backends.configured import backend_for
+from emailing.backends.resend import list_domains
+from emailing.crypto import SecretUnreadable
+from emailing.errors import EmailDeliveryError
+from emailing.messages import deliver, log_entry_for, render_message
+from emailing.models import EmailSettings, Provider
+
+
+@dataclass(frozen=True)
+class DomainCheck:
+    """Whether Resend has verified the from-address's domain."""
+
+    domain: str
+    status: str  # verified, pending, not_found, needs_full_access, unavailable
+    detail: str = ""
+
+    @property
+    def verified(self) -> bool:
+        return self.status == "verified"
+
+
+@dataclass(frozen=True)
+class ConnectionTest:
+    """The outcome of Test Connection."""
+
+    sent: bool
+    recipient: str
+    elapsed_ms: int
+    message_id: str = ""
+    error: EmailDeliveryError | None = None
+    domain: DomainCheck | None = None
+
+
+def current_config() -> tuple[config.ProviderConfig, str]:
+    """Return the configuration in force and, if a saved secret is unreadable, why."""
+    try:
+        return config.effective(), ""
+    except SecretUnreadable as error:
+        saved = EmailSettings.load()
+        fallback = replace(
+            config.from_environment(),
+            provider=saved.provider,
+            from_email=saved.from_email,
+            source="saved",
+            resend_api_key="",
+            smtp_host=saved.smtp_host,
+            smtp_port=saved.smtp_port,
+            smtp_username=saved.smtp_username,
+            smtp_password="",
+            smtp_security=saved.smtp_security,
+        )
+        return fallback, error.message
+
+
+def check_domain(cfg: config.ProviderConfig) -> DomainCheck | None:
+    """Ask Resend whether the from-address's domain is verified (needs a full-access key)."""
+    if cfg.provider != Provider.RESEND or not cfg.resend_api_key:
+        return None
+    domain = parseaddr(cfg.from_email)[1].rpartition("@")[2].lower()
+    if domain == "resend.dev":
+        return DomainCheck(domain, "shared", "Resend's shared testing sender.")
+    try:
+        domains = list_domains(cfg.resend_api_key, cfg.resend_api_url)
+    except EmailDeliveryError as error:
+        if error.code == "restricted_api_key":
+            return DomainCheck(
+                domain,
+                "needs_full_access",
+                "This key may only send e-mail; checking domains needs a full-access key.",
+            )
+        return DomainCheck(domain, "unavailable", f"{error.code}: {error.provider_message}")
+    for entry in domains:
+        if str(entry.get("name", "")).lower() == domain:
+            status = str(entry.get("status", ""))
+            return DomainCheck(domain, "verified" if status == "verified" else status or "pending")
+    return DomainCheck(domain, "not_found", "Add it at resend.com/domains.")
+
+
+def test_connection(cfg: config.ProviderConfig, recipient: str, admin: User) -> ConnectionTest:
+    """Send a real test message with an unsaved configuration and time it."""
+    message = render_message("test_message", recipient, {"admin": admin, "provider": cfg.provider})
+    message.from_email = cfg.from_email
+    started = time.monotonic()
+    delivery = deliver(log_entry_for(message), message, connection=backend_for(cfg))
+    elapsed_ms = int((time.monotonic() - started) * 1000)
+    return ConnectionTest(
+        sent=delivery.sent,
+        recipient=recipient,
+        elapsed_ms=elapsed_ms,
+        message_id=delivery.message_id,
+        error=delivery.error,
+        domain=check_domain(cfg),
+    )
+
+
+SETTING_LABELS = {
+    "provider": "provider",
+    "from_email": "from address",
+    "resend_api_key": "Resend API key",
+    "smtp_host": "SMTP host",
+    "smtp_port": "SMTP port",
+    "smtp_username": "SMTP username",
+    "smtp_password": "SMTP password",
+    "smtp_security": "SMTP security",
+}
+
+
+@transaction.atomic
+def save_settings(cfg: config.ProviderConfig, admin: User) -> list[str]:
+    """Store the configuration (secrets encrypted) and return the names of what changed."""
+    _, created = EmailSettings.objects.get_or_create(
+        pk=1, defaults={"provider": cfg.provider, "from_email": cfg.from_email}
+    )
+    saved = EmailSettings.objects.select_for_update().get(pk=1)
+    try:
+        before = None if created else config.from_saved(saved)
+    except SecretUnreadable:
+        before = None
+    smtp = cfg.provider == Provider.SMTP
+    saved.provider = cfg.provider
+    saved.from_email = cfg.from_email
+    saved.set_resend_api_key("" if smtp else cfg.resend_api_key)
+    saved.smtp_host = cfg.smtp_host if smtp else ""
+    saved.smtp_port = cfg.smtp_port if smtp else None
+    saved.smtp_username = cfg.smtp_username if smtp else ""
+    saved.set_smtp_password(cfg.smtp_password if smtp else "")
+    saved.smtp_security = cfg.smtp_security if smtp else ""
+    saved.updated_at = timezone.now()
+    saved.updated_by = admin
+    saved.version += 1
+    saved.save()
+
+    after = config.from_saved(saved)
+    changed = [
+        label
+        for name, label in SETTING_LABELS.items()
+        if before is None or getattr(before, name) != getattr(after, name)
+    ]
+    LogEntry.objects.log_actions(
+        user_id=admin.pk,
+        queryset=[saved],
+        action_flag=CHANGE,
+        change_message=f"Changed {', '.join(changed)}." if changed else "Saved without changes.",
+        single_object=True,
+    )
+    return changed

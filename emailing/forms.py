@@ -1,0 +1,174 @@
+"""The Settings -> Email form: validation, and the rule that keeps saved secrets at home."""
+
+from email.utils import parseaddr
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
+from emailing.config import DEFAULT_SMTP_PORTS, ProviderConfig
+from emailing.models import Provider, SMTPSecurity
+
+RESEND_RELAY = {
+    "provider": Provider.SMTP,
+    "smtp_host": "smtp.resend.com",
+    "smtp_port": 465,
+    "smtp_security": SMTPSecurity.SSL,
+    "smtp_username": "resend",
+}
+
+ERRORS = {
+    "from_email": "Enter an address like id@example.com or Hygate <id@example.com>.",
+    "resend_api_key_format": "A Resend API key starts with re_.",
+    "resend_api_key_required": "Enter the Resend API key.",
+    "resend_api_key_again": (
+        "Enter the API key again: the provider changed, so the saved key is not sent."
+    ),
+    "smtp_host_required": "Enter the SMTP server's host name.",
+    "smtp_password_again": (
+        "Enter the password again: the SMTP server changed, so the saved password is not "
+        "sent to it."
+    ),
+}
+SHARED_SENDER = "onboarding@resend.dev"
+
+
+def validate_from_address(value: str) -> str:
+    """Accept `addr` or `Name <addr>`; return it tidied."""
+    name, address = parseaddr(value)
+    if not address or "<" in name or ">" in name:
+        raise ValidationError(ERRORS["from_email"], code="from_email")
+    try:
+        validate_email(address)
+    except ValidationError:
+        raise ValidationError(ERRORS["from_email"], code="from_email") from None
+    return f"{name} <{address}>" if name else address
+
+
+class EmailSettingsForm(forms.Form):
+    provider = forms.ChoiceField(
+        choices=[(Provider.RESEND, "Resend (HTTP API)"), (Provider.SMTP, "SMTP")],
+        widget=forms.RadioSelect,
+    )
+    from_email = forms.CharField(
+        label="From address",
+        max_length=320,
+        help_text="name@example.com or Name <name@example.com>, on a domain you have verified.",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    resend_api_key = forms.CharField(
+        label="Resend API key",
+        required=False,
+        max_length=200,
+        strip=True,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+    )
+    smtp_host = forms.CharField(label="SMTP host", required=False, max_length=255)
+    smtp_port = forms.IntegerField(label="SMTP port", required=False, min_value=1, max_value=65535)
+    smtp_security = forms.ChoiceField(
+        label="SMTP security", choices=SMTPSecurity.choices, initial=SMTPSecurity.STARTTLS
+    )
+    smtp_username = forms.CharField(
+        label="SMTP username",
+        required=False,
+        max_length=255,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    smtp_password = forms.CharField(
+        label="SMTP password",
+        required=False,
+        max_length=500,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    test_recipient = forms.EmailField(
+        label="Send the test to",
+        required=False,
+        max_length=254,
+        help_text="Optional; your own address when blank.",
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+    def __init__(self, *args, current: ProviderConfig, action: str = "save", **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.current = current
+        self.action = action
+        for name in ("resend_api_key", "smtp_password"):
+            secret = getattr(current, name)
+            if secret:
+                self.fields[name].help_text = "Leave blank to keep the saved one."
+
+    def clean_from_email(self) -> str:
+        return validate_from_address(self.cleaned_data["from_email"])
+
+    def clean_smtp_host(self) -> str:
+        return self.cleaned_data["smtp_host"].strip().lower()
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("provider") == Provider.RESEND:
+            self._clean_resend(data)
+        elif data.get("provider") == Provider.SMTP:
+            self._clean_smtp(data)
+        return data
+
+    def _clean_resend(self, data: dict) -> None:
+        key = data.get("resend_api_key", "")
+        if key and not key.startswith("re_"):
+            self.add_error("resend_api_key", ERRORS["resend_api_key_format"])
+        elif not key and self.current.provider == Provider.RESEND and self.current.resend_api_key:
+            data["resend_api_key"] = self.current.resend_api_key
+        elif not key and self.current.resend_api_key:
+            self.add_error("resend_api_key", ERRORS["resend_api_key_again"])
+        elif not key and self.action == "save":
+            self.add_error("resend_api_key", ERRORS["resend_api_key_required"])
+
+    def _clean_smtp(self, data: dict) -> None:
+        if not data.get("smtp_host"):
+            self.add_error("smtp_host", ERRORS["smtp_host_required"])
+            return
+        security = data.get("smtp_security") or SMTPSecurity.STARTTLS
+        data["smtp_port"] = data.get("smtp_port") or DEFAULT_SMTP_PORTS[SMTPSecurity(security)]
+        if data.get("smtp_password") or not self.current.smtp_password:
+            return
+        if self.same_smtp_destination(data):
+            data["smtp_password"] = self.current.smtp_password
+        else:
+            self.add_error("smtp_password", ERRORS["smtp_password_again"])
+
+    def same_smtp_destination(self, data: dict) -> bool:
+        """Say whether the form points at the SMTP server the saved password belongs to."""
+        current = self.current
+        return (
+            current.provider == Provider.SMTP
+            and data["smtp_host"] == current.smtp_host.lower()
+            and data["smtp_port"] == current.effective_smtp_port
+            and data.get("smtp_security") == current.smtp_security
+            and data.get("smtp_username", "") == current.smtp_username
+        )
+
+    def to_config(self) -> ProviderConfig:
+        """The configuration on the form (with saved secrets filled in where allowed)."""
+        data = self.cleaned_data
+        if data["provider"] == Provider.RESEND:
+            return ProviderConfig(
+                provider=Provider.RESEND,
+                from_email=data["from_email"],
+                source="form",
+                resend_api_key=data.get("resend_api_key", ""),
+                resend_api_url=self.current.resend_api_url,
+            )
+        return ProviderConfig(
+            provider=Provider.SMTP,
+            from_email=data["from_email"],
+            source="form",
+            smtp_host=data["smtp_host"],
+            smtp_port=data["smtp_port"],
+            smtp_username=data.get("smtp_username", ""),
+            smtp_password=data.get("smtp_password", ""),
+            smtp_security=data["smtp_security"],
+        )
+
+    @property
+    def uses_shared_sender(self) -> bool:
+        return parseaddr(self.cleaned_data.get("from_email", ""))[1].lower() == SHARED_SENDER
