@@ -5,6 +5,15 @@ from tests.factories import DEFAULT_PASSWORD, UserFactory
 
 
 @pytest.fixture(autouse=True)
+def _configured_mail_backend(settings):
+    """Send through Hygate's configured backend, which Django's test set-up swaps for locmem.
+
+    The test settings make its provider `locmem`, so mail still lands in mail.outbox.
+    """
+    settings.EMAIL_BACKEND = "emailing.backends.configured.ConfiguredEmailBackend"
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     from django.core.cache import cache
 
@@ -28,3 +37,45 @@ def outbox():
     """The messages sent so far (Django's locmem outbox), emptied for each test."""
     mail.outbox = []
     return mail.outbox
+
+
+@pytest.fixture(scope="session")
+def _resend_server():
+    from tests.fakes.resend_api import FakeResend
+
+    server = FakeResend().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def resend_api(_resend_server, settings):
+    """Resend's API on loopback, configured as the environment's provider."""
+    from tests.fakes.resend_api import FULL_KEY, OWNER
+
+    _resend_server.reset()
+    settings.EMAIL_PROVIDER = "resend"
+    settings.RESEND_API_KEY = FULL_KEY
+    settings.RESEND_API_URL = _resend_server.url
+    settings.RESEND_FROM_EMAIL = f"Hygate <{OWNER}>"
+    settings.DEFAULT_FROM_EMAIL = settings.RESEND_FROM_EMAIL
+    settings.EMAIL_TIMEOUT = 0.5
+    return _resend_server
+
+
+@pytest.fixture
+def smtp_server():
+    from tests.fakes.smtp_server import SMTPServer
+
+    server = SMTPServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def hang_up_server():
+    from tests.fakes.smtp_server import HangUpServer
+
+    server = HangUpServer().start()
+    yield server
+    server.stop()

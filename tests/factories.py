@@ -4,6 +4,8 @@ import factory
 from django.utils import timezone
 
 from accounts.models import User
+from emailing.crypto import encrypt
+from emailing.models import EmailSettings
 
 DEFAULT_PASSWORD = "correct horse battery staple"
 
@@ -26,3 +28,22 @@ class UserFactory(factory.django.DjangoModelFactory):
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
         return model_class.objects.create_user(*args, **kwargs)
+
+
+class EmailSettingsFactory(factory.django.DjangoModelFactory):
+    """Settings saved on Settings -> Email; pass plain `api_key` / `password`, stored encrypted."""
+
+    class Meta:
+        model = EmailSettings
+        django_get_or_create = ("id",)
+
+    class Params:
+        api_key = ""
+        password = ""
+
+    id = 1
+    provider = "resend"
+    from_email = "Hygate <owner@verified.example>"
+    version = 1
+    resend_api_key = factory.LazyAttribute(lambda o: encrypt(o.api_key))
+    smtp_password = factory.LazyAttribute(lambda o: encrypt(o.password))

@@ -13,6 +13,7 @@ PRODUCTION_ENV = {
     "HYGATE_SITE_URL": "https://id.example.com",
     "RESEND_FROM_EMAIL": "Hygate <id@example.com>",
     "DATABASE_URL": "sqlite:////tmp/hygate-deploy-check.sqlite3",
+    "HYGATE_ENCRYPTION_KEY": "PhuWkpQ9QkeK7mFMdHVLSf4GcVCXClcRvoTVBpjBlA8=",
 }
 
 
@@ -39,3 +40,13 @@ def test_production_refuses_to_start_without_a_secret_key():
     result = manage("check", env=env)
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
+
+
+def test_production_refuses_to_start_without_a_valid_encryption_key():
+    missing = manage("check", env={**PRODUCTION_ENV, "HYGATE_ENCRYPTION_KEY": ""})
+    assert missing.returncode != 0
+    assert "HYGATE_ENCRYPTION_KEY is not set" in missing.stderr
+
+    wrong = manage("check", env={**PRODUCTION_ENV, "HYGATE_ENCRYPTION_KEY": "not-a-key"})
+    assert wrong.returncode != 0
+    assert "HYGATE_ENCRYPTION_KEY must be Fernet keys" in wrong.stderr

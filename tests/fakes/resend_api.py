@@ -1,0 +1,210 @@
+"""A stand-in for Resend's HTTP API on loopback, answering as Resend does.
+
+It knows an account: its owner's address, its verified domains, a full-access key and a
+sending-only key. Tests script failures for the next sends (`fail_next`), and read what
+was delivered (`delivered`) and every request made (`requests`).
+"""
+
+import json
+import re
+import socket
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field, replace
+from email.utils import parseaddr
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+FULL_KEY = "re_full_access_key_123456789"
+SENDING_KEY = "re_sending_only_key_987654321"
+OWNER = "owner@verified.example"
+VERIFIED_DOMAIN = "verified.example"
+
+
+@dataclass
+class Failure:
+    """How to answer one coming POST /emails: an error status, a long silence, or a hang-up."""
+
+    status: int = 500
+    name: str = "internal_server_error"
+    message: str = "An unexpected error occurred."
+    headers: dict = field(default_factory=dict)
+    sleep: float = 0.0
+    drop: bool = False
+    deliver_first: bool = False  # take the message, then stall or hang up before answering
+
+
+@dataclass
+class Account:
+    keys: dict = field(default_factory=lambda: {FULL_KEY: "full", SENDING_KEY: "sending"})
+    owner: str = OWNER
+    domains: dict = field(
+        default_factory=lambda: {VERIFIED_DOMAIN: "verified", "pending.example": "pending"}
+    )
+
+
+class FakeResend:
+    def __init__(self) -> None:
+        self.account = Account()
+        self.delivered: list[dict] = []
+        self.requests: list[dict] = []
+        self.failures: list[Failure] = []
+        self._idempotent: dict[str, dict] = {}
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> "FakeResend":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def reset(self) -> None:
+        with self._lock:
+            self.account = Account()
+            self.delivered.clear()
+            self.requests.clear()
+            self.failures.clear()
+            self._idempotent.clear()
+
+    def fail_next(self, *failures: Failure) -> None:
+        with self._lock:
+            self.failures.extend(failures)
+
+    # --- the API ---------------------------------------------------------------------------
+
+    def answer(self, method: str, path: str, headers: dict, body: bytes):
+        """Return (status, headers, payload) or a Failure to act out."""
+        auth = headers.get("authorization", "")
+        key = auth.removeprefix("Bearer ").strip() if auth.startswith("Bearer ") else ""
+        with self._lock:
+            self.requests.append({"method": method, "path": path, "headers": headers, "body": body})
+        if not key:
+            return self.error(
+                401, "missing_api_key", "Missing API key in the authorization header."
+            )
+        access = self.account.keys.get(key)
+        if access is None:
+            return self.error(403, "invalid_api_key", "API key is invalid")
+        if method == "GET" and path == "/domains":
+            if access != "full":
+                return self.error(
+                    401, "restricted_api_key", "This API key is restricted to only send emails"
+                )
+            data = [
+                {"id": str(uuid.uuid4()), "name": name, "status": status, "region": "us-east-1"}
+                for name, status in self.account.domains.items()
+            ]
+            return 200, {}, {"object": "list", "data": data}
+        if method == "POST" and path == "/emails":
+            return self.send(headers, json.loads(body or b"{}"))
+        return self.error(404, "not_found", "The requested endpoint does not exist.")
+
+    def send(self, headers: dict, payload: dict):
+        with self._lock:
+            failure = self.failures.pop(0) if self.failures else None
+        if failure is not None and not failure.deliver_first:
+            return failure
+        result = self.accept(headers, payload)
+        if failure is not None and result[0] == 200:
+            return replace(failure, status=200, name="", message="", deliver_first=True)
+        return result
+
+    def accept(self, headers: dict, payload: dict):
+        sender = parseaddr(payload.get("from", ""))[1]
+        if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", sender):
+            return self.error(
+                422,
+                "invalid_from_address",
+                "Invalid `from` field. The email address needs to follow the "
+                "`email@example.com` or `Name <email@example.com>` format.",
+            )
+        recipients = [parseaddr(a)[1] for a in payload.get("to", []) + payload.get("cc", [])]
+        domain = sender.rpartition("@")[2].lower()
+        if domain == "resend.dev":
+            if any(r.lower() != self.account.owner for r in recipients):
+                return self.error(
+                    403,
+                    "validation_error",
+                    "You can only send testing emails to your own email address "
+                    f"({self.account.owner}). To send emails to other recipients, please "
+                    "verify a domain at resend.com/domains, and change the `from` address "
+                    "to an email using this domain.",
+                )
+        elif self.account.domains.get(domain) != "verified":
+            return self.error(
+                403,
+                "validation_error",
+                f"The {domain} domain is not verified. Please, add and verify your domain "
+                "on https://resend.com/domains",
+            )
+        key = headers.get("idempotency-key")
+        with self._lock:
+            if key and key in self._idempotent:
+                return 200, {}, self._idempotent[key]
+            answer = {"id": str(uuid.uuid4())}
+            self.delivered.append({"payload": payload, "idempotency_key": key, "id": answer["id"]})
+            if key:
+                self._idempotent[key] = answer
+        return 200, {}, answer
+
+    @staticmethod
+    def error(status: int, name: str, message: str, headers: dict | None = None):
+        return Failure(status=status, name=name, message=message, headers=headers or {})
+
+    def _handler_class(self):
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format, *args) -> None:  # keep test output clean
+                pass
+
+            def _handle(self) -> None:
+                length = int(self.headers.get("content-length") or 0)
+                body = self.rfile.read(length) if length else b""
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                result = fake.answer(self.command, self.path, headers, body)
+                if isinstance(result, Failure):
+                    if result.sleep:
+                        time.sleep(result.sleep)
+                    if result.drop:
+                        self.connection.shutdown(socket.SHUT_RDWR)
+                        self.close_connection = True
+                        return
+                    if result.deliver_first:  # the client gave up long ago
+                        self.close_connection = True
+                        return
+                    status, extra, data = (
+                        result.status,
+                        result.headers,
+                        {
+                            "statusCode": result.status,
+                            "name": result.name,
+                            "message": result.message,
+                        },
+                    )
+                else:
+                    status, extra, data = result
+                raw = json.dumps(data).encode()
+                self.send_response(status)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(raw)))
+                for name, value in extra.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(raw)
+
+            do_GET = do_POST = _handle
+
+        return Handler
