@@ -143,10 +143,19 @@ def save_settings(cfg: config.ProviderConfig, admin: User) -> list[str]:
     saved.save()
 
     after = config.from_saved(saved)
+    relevant = [
+        name
+        for name in SETTING_LABELS
+        if not name.startswith(("smtp_", "resend_")) or name.startswith(f"{cfg.provider}_")
+    ]
     changed = [
-        label
-        for name, label in SETTING_LABELS.items()
-        if before is None or getattr(before, name) != getattr(after, name)
+        SETTING_LABELS[name]
+        for name in relevant
+        if (
+            getattr(after, name)
+            if before is None
+            else getattr(before, name) != getattr(after, name)
+        )
     ]
     LogEntry.objects.log_actions(
         user_id=admin.pk,

@@ -5,8 +5,9 @@ from email.utils import parseaddr
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils.html import escape
 
-from emailing.config import DEFAULT_SMTP_PORTS, ProviderConfig
+from emailing.config import DEFAULT_SMTP_PORTS, ProviderConfig, mask_secret
 from emailing.models import Provider, SMTPSecurity
 
 RESEND_RELAY = {
@@ -53,7 +54,7 @@ class EmailSettingsForm(forms.Form):
     from_email = forms.CharField(
         label="From address",
         max_length=320,
-        help_text="name@example.com or Name <name@example.com>, on a domain you have verified.",
+        help_text=escape("name@example.com or Name <name@example.com>, on a verified domain."),
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
     resend_api_key = forms.CharField(
@@ -96,7 +97,9 @@ class EmailSettingsForm(forms.Form):
         for name in ("resend_api_key", "smtp_password"):
             secret = getattr(current, name)
             if secret:
-                self.fields[name].help_text = "Leave blank to keep the saved one."
+                self.fields[
+                    name
+                ].help_text = f"Leave blank to keep the current one ({mask_secret(secret)})."
 
     def clean_from_email(self) -> str:
         return validate_from_address(self.cleaned_data["from_email"])

@@ -1,0 +1,31 @@
+"""Keep secrets that travel in URLs (reset and invitation tokens) out of log lines."""
+
+import logging
+import re
+
+# /accounts/password/reset/<uidb64>/<token>/ and /invitations/<token>/
+_SECRET_PATHS = re.compile(
+    r"(/accounts/password/reset/[\w-]+/)(?!set-password/)[\w-]+(/?)|(/invitations/)[\w-]+(/?)"
+)
+
+
+def redact(text: str) -> str:
+    """Replace the token part of secret-bearing paths with `[redacted]`."""
+
+    def _sub(match: re.Match) -> str:
+        if match.group(1):
+            return f"{match.group(1)}[redacted]{match.group(2)}"
+        return f"{match.group(3)}[redacted]{match.group(4)}"
+
+    return _SECRET_PATHS.sub(_sub, text)
+
+
+class RedactSecretPaths(logging.Filter):
+    """A logging filter for handlers: redact tokens in the message and its arguments."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str):
+            record.msg = redact(record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
+        return True
