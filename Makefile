@@ -35,7 +35,8 @@ format: $(VENV)/.installed-dev
 	$(BIN)/ruff format .
 
 bench: $(VENV)/.installed-dev
-	DJANGO_SETTINGS_MODULE=settings.test $(BIN)/python bench/login_timing.py
+	$(BIN)/python bench/login_timing.py
+	$(BIN)/python bench/email_send.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -166,6 +166,7 @@ class FakeResend:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # answer in one round trip, as a real API does
 
             def log_message(self, format, *args) -> None:  # keep test output clean
                 pass
