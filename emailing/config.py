@@ -84,20 +84,22 @@ def from_saved(saved: EmailSettings) -> ProviderConfig:
 
 
 _lock = threading.Lock()
-_cached: tuple[int | None, ProviderConfig] | None = None
+_cached: tuple[tuple | None, ProviderConfig] | None = None
 
 
 def effective() -> ProviderConfig:
     """Return the configuration in force now, rebuilt only when the saved version moved."""
     global _cached
-    version = EmailSettings.objects.filter(pk=1).values_list("version", flat=True).first()
+    # (version, updated_at) rather than the version alone: a restored backup or a rolled
+    # back transaction can bring an old version number back with other contents.
+    stamp = EmailSettings.objects.filter(pk=1).values_list("version", "updated_at").first()
     cached = _cached
-    if cached is not None and cached[0] == version:
+    if cached is not None and cached[0] == stamp:
         return cached[1]
     with _lock:
-        saved = EmailSettings.load() if version is not None else None
+        saved = EmailSettings.load() if stamp is not None else None
         config = from_saved(saved) if saved is not None else from_environment()
-        _cached = (saved.version if saved is not None else None, config)
+        _cached = ((saved.version, saved.updated_at) if saved is not None else None, config)
         return config
 
 

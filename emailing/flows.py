@@ -93,7 +93,9 @@ def test_connection(cfg: config.ProviderConfig, recipient: str, admin: User) -> 
     message = render_message("test_message", recipient, {"admin": admin, "provider": cfg.provider})
     message.from_email = cfg.from_email
     started = time.monotonic()
-    delivery = deliver(log_entry_for(message), message, connection=backend_for(cfg))
+    # One attempt: the admin wants to know what is wrong now, not after backoff.
+    connection = backend_for(cfg, max_attempts=1)
+    delivery = deliver(log_entry_for(message), message, connection=connection)
     elapsed_ms = int((time.monotonic() - started) * 1000)
     return ConnectionTest(
         sent=delivery.sent,

@@ -7,20 +7,19 @@ from django.utils.http import url_has_allowed_host_and_scheme
 REDIRECT_FIELD_NAME = "next"
 
 
+def is_safe_next(request: HttpRequest, candidate: str | None) -> bool:
+    """Say whether candidate is a URL on this site (same host; https when we are on https)."""
+    return bool(candidate) and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+
+
 def safe_next_url(request: HttpRequest, candidate: str | None, default: str = "dashboard") -> str:
     """Return candidate if it points into this site, else the default URL."""
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return resolve_url(default)
+    return candidate if is_safe_next(request, candidate) else resolve_url(default)
 
 
 def requested_next(request: HttpRequest) -> str:
     """Return the safe `next` of this request (POST first, then GET), or an empty string."""
     candidate = request.POST.get(REDIRECT_FIELD_NAME) or request.GET.get(REDIRECT_FIELD_NAME)
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return ""
+    return candidate if is_safe_next(request, candidate) else ""

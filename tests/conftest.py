@@ -14,6 +14,16 @@ def _configured_mail_backend(settings):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_email_config():
+    """Each test starts without the previous test's cached e-mail configuration."""
+    from emailing import config
+
+    config.forget()
+    yield
+    config.forget()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     from django.core.cache import cache
 

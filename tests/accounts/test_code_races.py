@@ -11,6 +11,13 @@ from accounts.models import EmailCode
 from tests.factories import UserFactory
 
 PURPOSE = EmailCode.Purpose.VERIFY_EMAIL
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        connection.vendor == "sqlite",
+        reason="SQLite serialises every write; this race needs PostgreSQL",
+    ),
+]
 
 
 def guess_in_thread(user, code):
@@ -20,11 +27,6 @@ def guess_in_thread(user, code):
         connections.close_all()
 
 
-@pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(
-    connection.vendor == "sqlite",
-    reason="SQLite serialises every write; this race needs PostgreSQL",
-)
 def test_twenty_simultaneous_wrong_guesses_count_as_at_most_three():
     user = UserFactory(unverified=True)
     code = issue_email_code(user, PURPOSE, timedelta(minutes=15))
@@ -38,11 +40,6 @@ def test_twenty_simultaneous_wrong_guesses_count_as_at_most_three():
     assert check_email_code(user, PURPOSE, code).outcome is CodeCheck.TOO_MANY_ATTEMPTS
 
 
-@pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(
-    connection.vendor == "sqlite",
-    reason="SQLite serialises every write; this race needs PostgreSQL",
-)
 def test_a_right_code_sent_twice_at_once_is_accepted_once():
     user = UserFactory(unverified=True)
     code = issue_email_code(user, PURPOSE, timedelta(minutes=15))

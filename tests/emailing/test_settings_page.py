@@ -315,3 +315,13 @@ def test_the_delivery_log_is_read_only_in_the_admin(client, admin):
     assert client.get(reverse("admin:emailing_emaillog_add")).status_code == 403
     detail = client.post(reverse("admin:emailing_emaillog_change", args=[entry.pk]), {})
     assert detail.status_code == 403
+
+
+def test_test_connection_answers_after_one_attempt(client, admin, resend_api):
+    from tests.fakes.resend_api import Failure
+
+    resend_api.fail_next(Failure(503, "application_error", "Service unavailable"))
+    page = client.post(PAGE, resend_form(action="test")).content.decode()
+    assert "Test failed: <code>provider_error</code>" in page
+    assert "Service unavailable" in page
+    assert EmailLog.objects.get(kind="test").attempts == 1

@@ -1,0 +1,23 @@
+"""The dashboard greets the signed-in user and points staff to the settings."""
+
+import pytest
+
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_member_sees_who_they_are_and_no_staff_links(client):
+    user = UserFactory(name="Grace Hopper")
+    client.force_login(user)
+    page = client.get("/").content.decode()
+    assert user.email in page
+    assert "Grace Hopper" in page
+    assert "/settings/email/" not in page
+
+
+def test_staff_see_the_way_to_settings(client):
+    client.force_login(UserFactory(staff=True))
+    page = client.get("/").content.decode()
+    assert "/settings/email/" in page
+    assert "/admin/" in page
