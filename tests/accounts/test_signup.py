@@ -38,8 +38,11 @@ def test_newcomer_signs_up_gets_a_code_and_lands_on_the_dashboard(client, outbox
     assert "15 minutes" in html_of(message)
     code = code_in(message)
 
-    page = client.get(VERIFY)
-    assert "new.person@example.com" in page.content.decode()
+    page = client.get(VERIFY).content.decode()
+    assert "new.person@example.com" in page
+    assert 'autocomplete="one-time-code"' in page
+    assert 'inputmode="numeric"' in page
+    assert '<label for="id_code">' in page
 
     response = client.post(VERIFY, {"code": code}, follow=True)
     assert response.redirect_chain == [("/", 302)]
@@ -257,3 +260,13 @@ def test_failed_send_says_so_and_keeps_the_way_forward(client, settings):
     assert "We could not send the e-mail" in page
     assert "Send a new code" in page
     assert User.objects.count() == 1
+
+
+def test_sign_up_page_marks_inputs_for_password_managers(client):
+    page = client.get(SIGNUP).content.decode()
+    assert 'type="email" name="email"' in page
+    assert 'autocomplete="email"' in page
+    assert 'type="password" name="password"' in page
+    assert 'autocomplete="new-password"' in page
+    for name in ("email", "name", "password"):
+        assert f'<label for="id_{name}">' in page
