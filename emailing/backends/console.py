@@ -16,7 +16,7 @@ class ConsoleBackend(HygateEmailBackend):
 
     def __init__(self, stream=None, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.console = DjangoConsoleBackend(stream=stream)
+        self.console = DjangoConsoleBackend(**({"stream": stream} if stream else {}))
 
     def send_one(self, message: EmailMessage, idempotency_key: str) -> str:
         self.console.send_messages([message])
