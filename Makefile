@@ -24,7 +24,7 @@ run: $(VENV)/.installed
 	$(BIN)/python manage.py runserver $(HOST)
 
 test: $(VENV)/.installed-dev
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --ds=settings.test
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

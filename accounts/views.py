@@ -59,7 +59,10 @@ def verify_view(request: HttpRequest) -> HttpResponse:
         result, user = verification.check(request, pending, form.cleaned_data["code"])
         if user is not None:
             messages.success(request, "Your e-mail address is confirmed. Welcome to Hygate.")
-            return redirect(login_flow.complete(request, user, pending.next_url))
+            return redirect(login_flow.begin(request, user, pending.next_url))
+        if result.outcome == "missing":
+            messages.info(request, "Sign in to get a new verification code.")
+            return redirect("accounts:login")
         form.add_check_error(result.outcome, result.attempts_left)
     return render(
         request,
@@ -126,7 +129,7 @@ def password_reset_view(request: HttpRequest) -> HttpResponse:
     """Ask for a reset link; every address gets the same answer."""
     form = PasswordResetRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        password_reset.request_password_reset(form.cleaned_data["email"])
+        password_reset.request_password_reset(request, form.cleaned_data["email"])
         return redirect("accounts:password_reset_done")
     return render(
         request, "accounts/password_reset.html", {"form": form}, status=400 if form.errors else 200

@@ -20,3 +20,19 @@ def check_from_address(app_configs, **kwargs) -> list[Warning]:
             id="hygate.W001",
         )
     ]
+
+
+@register("hygate", deploy=True)
+def check_provider_for_production(app_configs, **kwargs) -> list[Warning]:
+    """Warn when a deployment would print its mail, codes and links included, to its output."""
+    if settings.EMAIL_PROVIDER not in ("console", "locmem"):
+        return []
+    return [
+        Warning(
+            f"EMAIL_PROVIDER is {settings.EMAIL_PROVIDER}: unless a provider is saved on "
+            "Settings -> Email, every e-mail (verification codes and reset links included) "
+            "is printed to the process output instead of being delivered.",
+            hint="Set RESEND_API_KEY (or EMAIL_PROVIDER=smtp and SMTP_*) in production.",
+            id="hygate.W002",
+        )
+    ]

@@ -67,7 +67,10 @@ class EmailSettingsForm(forms.Form):
     smtp_host = forms.CharField(label="SMTP host", required=False, max_length=255)
     smtp_port = forms.IntegerField(label="SMTP port", required=False, min_value=1, max_value=65535)
     smtp_security = forms.ChoiceField(
-        label="SMTP security", choices=SMTPSecurity.choices, initial=SMTPSecurity.STARTTLS
+        label="SMTP security",
+        choices=SMTPSecurity.choices,
+        initial=SMTPSecurity.STARTTLS,
+        required=False,
     )
     smtp_username = forms.CharField(
         label="SMTP username",
@@ -130,7 +133,7 @@ class EmailSettingsForm(forms.Form):
         if not data.get("smtp_host"):
             self.add_error("smtp_host", ERRORS["smtp_host_required"])
             return
-        security = data.get("smtp_security") or SMTPSecurity.STARTTLS
+        security = data["smtp_security"] = data.get("smtp_security") or SMTPSecurity.STARTTLS
         data["smtp_port"] = data.get("smtp_port") or DEFAULT_SMTP_PORTS[SMTPSecurity(security)]
         if data.get("smtp_password") or not self.current.smtp_password:
             return

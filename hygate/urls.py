@@ -7,5 +7,8 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("accounts/", include("accounts.urls")),
     path("settings/", include("emailing.urls")),
+    # Staff sign in through Hygate's own sign-in (and its later second factor), never a
+    # password-only form of the admin's.
+    path("admin/login/", views.admin_login),
     path("admin/", admin.site.urls),
 ]

@@ -1,9 +1,10 @@
 """Resetting a forgotten password with a signed, single-use link (Django's tokens)."""
 
-import logging
+from functools import partial
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
@@ -11,8 +12,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from accounts.models import User
 from emailing.messages import send_message
-
-logger = logging.getLogger("hygate.accounts")
+from emailing.middleware import after_response
 
 
 def reset_link(user: User) -> str:
@@ -27,25 +27,29 @@ def reset_link(user: User) -> str:
     return f"{settings.HYGATE_SITE_URL}{path}"
 
 
-def request_password_reset(email: str) -> None:
+def send_reset_link(user: User) -> None:
+    """E-mail the user a fresh reset link."""
+    send_message(
+        "password_reset",
+        user.email,
+        {
+            "user": user,
+            "reset_url": reset_link(user),
+            "expires_minutes": settings.PASSWORD_RESET_TIMEOUT // 60,
+        },
+    )
+
+
+def request_password_reset(request: HttpRequest, email: str) -> None:
     """E-mail a reset link to the active account with this address, if there is one.
 
-    The caller shows the same page either way, and a failed send is only logged: telling
-    the visitor would reveal that the address has an account.
+    The caller shows the same page either way. The mail leaves after the response, so the
+    page takes as long for an unknown address as for a known one, and a failed send is
+    only logged: telling the visitor would reveal that the address has an account.
     """
-    users = User.objects.filter(email__iexact=email, is_active=True)
-    for user in users:
-        if not user.has_usable_password():
-            continue
-        send_message(
-            "password_reset",
-            user.email,
-            {
-                "user": user,
-                "reset_url": reset_link(user),
-                "expires_minutes": settings.PASSWORD_RESET_TIMEOUT // 60,
-            },
-        )
+    for user in User.objects.filter(email__iexact=email, is_active=True):
+        if user.has_usable_password():
+            after_response(request, partial(send_reset_link, user))
 
 
 def finish_password_reset(user: User) -> None:

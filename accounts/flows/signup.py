@@ -3,12 +3,11 @@
 from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
-from django.urls import reverse
 
 from accounts.flows import login as login_flow
 from accounts.flows import verification
 from accounts.models import User
-from emailing.messages import Delivery, send_message
+from emailing.messages import Delivery
 
 
 def sign_up(
@@ -33,17 +32,7 @@ def sign_up(
 def _notify_existing_owner(
     request: HttpRequest, email: str, password: str, next_url: str
 ) -> Delivery:
-    owner = User.objects.filter(email__iexact=email).first()
+    owner = User.objects.filter(email__iexact=email, is_active=True).first()
     make_password(password)  # spend the same hashing time as a real sign-up
     verification.start_decoy(request, email, next_url)
-    if owner is None or not owner.is_active:
-        return Delivery(sent=True)
-    return send_message(
-        "account_exists",
-        owner.email,
-        {
-            "user": owner,
-            "login_url": request.build_absolute_uri(reverse("accounts:login")),
-            "reset_url": request.build_absolute_uri(reverse("accounts:password_reset")),
-        },
-    )
+    return verification.send_account_exists_notice(owner) if owner else Delivery(sent=True)

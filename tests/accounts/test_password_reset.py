@@ -113,3 +113,20 @@ def test_malformed_address_gets_a_clear_message(client, outbox):
     response = client.post(RESET, {"email": "not an address"})
     assert response.status_code == 400
     assert "Enter a valid email address." in response.content.decode()
+
+
+def test_reset_mail_leaves_only_after_the_response(rf, user, outbox):
+    """A known address answers as fast as an unknown one: the mail waits for close()."""
+    from django.http import HttpResponse
+
+    from accounts.flows.password_reset import request_password_reset
+    from emailing.middleware import SendAfterResponseMiddleware
+
+    def view(request):
+        request_password_reset(request, user.email)
+        return HttpResponse("check your inbox")
+
+    response = SendAfterResponseMiddleware(view)(rf.post(RESET))
+    assert outbox == []
+    response.close()  # what the WSGI or ASGI server does once the body is sent
+    assert [m.to for m in outbox] == [[user.email]]

@@ -325,3 +325,10 @@ def test_test_connection_answers_after_one_attempt(client, admin, resend_api):
     assert "Test failed: <code>provider_error</code>" in page
     assert "Service unavailable" in page
     assert EmailLog.objects.get(kind="test").attempts == 1
+
+
+def test_a_script_may_leave_out_smtp_security_for_resend(client, admin, resend_api):
+    data = {"provider": "resend", "from_email": f"Hygate <{OWNER}>", "resend_api_key": NEW_KEY}
+    response = client.post(PAGE, {**data, "action": "save"})
+    assert response.status_code == 302
+    assert EmailSettings.load().get_resend_api_key() == NEW_KEY

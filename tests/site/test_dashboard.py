@@ -21,3 +21,11 @@ def test_staff_see_the_way_to_settings(client):
     page = client.get("/").content.decode()
     assert "/settings/email/" in page
     assert "/admin/" in page
+
+
+def test_the_admin_sign_in_is_hygates_sign_in(client):
+    response = client.get("/admin/login/?next=/admin/emailing/emaillog/")
+    assert response["Location"] == "/accounts/login/?next=/admin/emailing/emaillog/"
+    assert client.get("/admin/")["Location"].startswith("/admin/login/")
+    evil = client.get("/admin/login/?next=https://evil.example/")
+    assert evil["Location"] == "/accounts/login/?next=/admin/"

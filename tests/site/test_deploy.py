@@ -12,6 +12,7 @@ PRODUCTION_ENV = {
     "ALLOWED_HOSTS": "id.example.com",
     "HYGATE_SITE_URL": "https://id.example.com",
     "RESEND_FROM_EMAIL": "Hygate <id@example.com>",
+    "RESEND_API_KEY": "re_deploy_check_key_0000",
     "DATABASE_URL": "sqlite:////tmp/hygate-deploy-check.sqlite3",
     "HYGATE_ENCRYPTION_KEY": "PhuWkpQ9QkeK7mFMdHVLSf4GcVCXClcRvoTVBpjBlA8=",
 }
@@ -33,6 +34,12 @@ def test_check_deploy_is_clean_under_production_settings():
     result = manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_check_deploy_warns_when_mail_would_be_printed():
+    env = {**PRODUCTION_ENV, "RESEND_API_KEY": "", "EMAIL_PROVIDER": "console"}
+    result = manage("check", "--deploy", env=env)
+    assert "hygate.W002" in result.stderr + result.stdout
 
 
 def test_production_refuses_to_start_without_a_secret_key():
