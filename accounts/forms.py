@@ -15,7 +15,6 @@ ERRORS = {
         "That code no longer works after too many wrong tries. Ask for a new code below."
     ),
     "used": "That code has already been used. Ask for a new code below.",
-    "missing": "There is no code waiting for this address. Ask for a new code below.",
 }
 
 
