@@ -14,6 +14,7 @@ from accounts.flows import login as login_flow
 from accounts.flows import password_reset, signup, verification
 from accounts.flows.verification import ResendOutcome
 from accounts.forms import ERRORS, CodeForm, LoginForm, PasswordResetRequestForm, SignupForm
+from accounts.ratelimit import consume, exceeded, rate_limit, too_many_requests
 from hygate.redirects import REDIRECT_FIELD_NAME, requested_next
 
 SEND_FAILED = "We could not send the e-mail. Please try again in a moment with “Send a new code”."
@@ -22,12 +23,15 @@ SEND_FAILED = "We could not send the e-mail. Please try again in a moment with �
 @sensitive_post_parameters("password")
 @never_cache
 @require_http_methods(["GET", "POST"])
+@rate_limit("signup")
 def signup_view(request: HttpRequest) -> HttpResponse:
     """Open an account: e-mail, optional name, password; then the code page."""
     if request.user.is_authenticated:
         return redirect("dashboard")
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        if wait := consume(request, "signup_address", key=form.cleaned_data["email"]):
+            return too_many_requests(request, wait)
         delivery = signup.sign_up(
             request,
             email=form.cleaned_data["email"],
@@ -48,6 +52,7 @@ def signup_view(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@rate_limit("verify")
 def verify_view(request: HttpRequest) -> HttpResponse:
     """Take the code from the e-mail; the right one signs the user in."""
     pending = verification.get_pending(request)
@@ -74,6 +79,7 @@ def verify_view(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @require_POST
+@rate_limit("verify_resend")
 def verify_resend_view(request: HttpRequest) -> HttpResponse:
     """Send a new verification code, at most once a minute."""
     pending = verification.get_pending(request)
@@ -93,15 +99,18 @@ def verify_resend_view(request: HttpRequest) -> HttpResponse:
 @sensitive_post_parameters("password")
 @never_cache
 @require_http_methods(["GET", "POST"])
+@rate_limit("login")
 def login_view(request: HttpRequest) -> HttpResponse:
     """Sign in with e-mail and password."""
     form = LoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = login_flow.authenticate_by_password(
-            request, form.cleaned_data["email"], form.cleaned_data["password"]
-        )
+        email = form.cleaned_data["email"]
+        if wait := exceeded(request, "login_failed", key=email):
+            return too_many_requests(request, wait)
+        user = login_flow.authenticate_by_password(request, email, form.cleaned_data["password"])
         if user is not None:
             return redirect(login_flow.begin(request, user, requested_next(request)))
+        consume(request, "login_failed", key=email)
         form.add_error(None, ERRORS["invalid_login"])
     return render(
         request,
@@ -125,10 +134,13 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@rate_limit("password_reset")
 def password_reset_view(request: HttpRequest) -> HttpResponse:
     """Ask for a reset link; every address gets the same answer."""
     form = PasswordResetRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        if wait := consume(request, "password_reset_address", key=form.cleaned_data["email"]):
+            return too_many_requests(request, wait)
         password_reset.request_password_reset(request, form.cleaned_data["email"])
         return redirect("accounts:password_reset_done")
     return render(

@@ -16,6 +16,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "settings.test")
 os.environ["DATABASE_URL"] = "sqlite://:memory:"
+os.environ["HYGATE_RATE_LIMITS"] = "off"  # one client, many sign-ins: the point of the bench
 
 import django
 

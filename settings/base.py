@@ -108,6 +108,20 @@ HYGATE_SITE_URL = env.str("HYGATE_SITE_URL", default="http://127.0.0.1:8000").rs
 HYGATE_RATE_LIMITS = env.str("HYGATE_RATE_LIMITS", default="on")
 if HYGATE_RATE_LIMITS not in ("on", "off"):
     raise ImproperlyConfigured("HYGATE_RATE_LIMITS must be 'on' or 'off'.")
+# Per action: "amount/period/ip" counts by client address, ".../key" by the address typed.
+HYGATE_RATE_LIMIT_RULES = {
+    "login": "30/m/ip",
+    "login_failed": "5/5m/key",
+    "signup": "10/m/ip",
+    "signup_address": "5/h/key",
+    "verify": "20/m/ip",
+    "verify_resend": "10/10m/ip",
+    "password_reset": "10/m/ip",
+    "password_reset_address": "3/h/key",
+}
+# How many reverse proxies in front of Hygate append to X-Forwarded-For (0: none, use
+# REMOTE_ADDR). The client address decides IP rate limits.
+HYGATE_TRUSTED_PROXIES = env.int("HYGATE_TRUSTED_PROXIES", default=0)
 
 # --- E-mail (see README, "E-mail") ---
 # Settings saved on Settings -> Email win over these at send time.
