@@ -6,7 +6,7 @@ changed, so a save on Settings -> Email reaches every process on its next messag
 """
 
 import threading
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from django.conf import settings
 
@@ -33,9 +33,6 @@ class ProviderConfig:
     @property
     def effective_smtp_port(self) -> int:
         return self.smtp_port or DEFAULT_SMTP_PORTS[SMTPSecurity(self.smtp_security)]
-
-    def with_secrets(self, resend_api_key: str, smtp_password: str) -> "ProviderConfig":
-        return replace(self, resend_api_key=resend_api_key, smtp_password=smtp_password)
 
 
 def mask_secret(secret: str) -> str:

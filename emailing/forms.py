@@ -34,6 +34,11 @@ ERRORS = {
 SHARED_SENDER = "onboarding@resend.dev"
 
 
+def is_shared_sender(from_email: str) -> bool:
+    """Say whether a from-address is Resend's shared testing sender."""
+    return parseaddr(from_email)[1].lower() == SHARED_SENDER
+
+
 def validate_from_address(value: str) -> str:
     """Accept `addr` or `Name <addr>`; return it tidied."""
     name, address = parseaddr(value)
@@ -177,4 +182,4 @@ class EmailSettingsForm(forms.Form):
 
     @property
     def uses_shared_sender(self) -> bool:
-        return parseaddr(self.cleaned_data.get("from_email", ""))[1].lower() == SHARED_SENDER
+        return is_shared_sender(self.cleaned_data.get("from_email", ""))

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_http_methods
 
 from emailing import flows
 from emailing.config import ProviderConfig, mask_secret
-from emailing.forms import RESEND_RELAY, EmailSettingsForm
+from emailing.forms import RESEND_RELAY, EmailSettingsForm, is_shared_sender
 from emailing.models import EmailLog, Provider
 from hygate.access import staff_required
 
@@ -68,8 +68,7 @@ def email_settings_view(request: HttpRequest) -> HttpResponse:
             "masked_key": mask_secret(current.resend_api_key),
             "masked_password": mask_secret(current.smtp_password),
             "unreadable": unreadable,
-            "shared_sender": current.from_email.lower().endswith("onboarding@resend.dev")
-            or current.from_email.lower().endswith("onboarding@resend.dev>"),
+            "shared_sender": is_shared_sender(current.from_email),
             "shared_sender_warning": SHARED_SENDER_WARNING,
             "test": test,
             "log": EmailLog.objects.all()[:20],
