@@ -14,8 +14,8 @@ from accounts.flows import login as login_flow
 from accounts.flows import password_reset, signup, verification
 from accounts.flows.verification import ResendOutcome
 from accounts.forms import ERRORS, CodeForm, LoginForm, PasswordResetRequestForm, SignupForm
-from accounts.ratelimit import consume, exceeded, rate_limit, too_many_requests
-from hygate.redirects import REDIRECT_FIELD_NAME, requested_next
+from core.ratelimit import consume, exceeded, rate_limit, too_many_requests
+from core.redirects import REDIRECT_FIELD_NAME, requested_next
 
 SEND_FAILED = "We could not send the e-mail. Please try again in a moment with “Send a new code”."
 

@@ -1,7 +1,20 @@
 """System checks for the e-mail configuration."""
 
 from django.conf import settings
-from django.core.checks import Warning, register
+from django.core.checks import Error, Warning, register
+from django.core.exceptions import ImproperlyConfigured
+
+from emailing.crypto import parse_keys
+
+
+@register("hygate")
+def check_encryption_keys(app_configs, **kwargs) -> list[Error]:
+    """Every HYGATE_ENCRYPTION_KEY must be a Fernet key, or no saved secret can be read."""
+    try:
+        parse_keys(settings.HYGATE_ENCRYPTION_KEY)
+    except ImproperlyConfigured as error:
+        return [Error(str(error), id="hygate.E002")]
+    return []
 
 
 @register("hygate")

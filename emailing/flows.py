@@ -5,10 +5,10 @@ from dataclasses import dataclass, replace
 from email.utils import parseaddr
 
 from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import User
 from emailing import config
 from emailing.backends.configured import backend_for
 from emailing.backends.resend import list_domains
@@ -88,7 +88,9 @@ def check_domain(cfg: config.ProviderConfig) -> DomainCheck | None:
     return DomainCheck(domain, "not_found", "Add it at resend.com/domains.")
 
 
-def test_connection(cfg: config.ProviderConfig, recipient: str, admin: User) -> ConnectionTest:
+def test_connection(
+    cfg: config.ProviderConfig, recipient: str, admin: AbstractBaseUser
+) -> ConnectionTest:
     """Send a real test message with an unsaved configuration and time it."""
     message = render_message("test_message", recipient, {"admin": admin, "provider": cfg.provider})
     message.from_email = cfg.from_email
@@ -120,7 +122,7 @@ SETTING_LABELS = {
 
 
 @transaction.atomic
-def save_settings(cfg: config.ProviderConfig, admin: User) -> list[str]:
+def save_settings(cfg: config.ProviderConfig, admin: AbstractBaseUser) -> list[str]:
     """Store the configuration (secrets encrypted) and return the names of what changed."""
     _, created = EmailSettings.objects.get_or_create(
         pk=1, defaults={"provider": cfg.provider, "from_email": cfg.from_email}

@@ -7,11 +7,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
+from core.access import staff_required
 from emailing import flows
 from emailing.config import ProviderConfig, mask_secret
 from emailing.forms import RESEND_RELAY, EmailSettingsForm, is_shared_sender
 from emailing.models import EmailLog, Provider
-from hygate.access import staff_required
 
 SHARED_SENDER_WARNING = (
     "The from-address is onboarding@resend.dev, Resend's shared testing sender: it delivers "

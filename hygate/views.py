@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
-from hygate.redirects import requested_next
+from core.redirects import requested_next
 
 
 @login_required

@@ -23,15 +23,15 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "hygate",
+    "core",
     "accounts",
     "emailing",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "hygate.security.ContentSecurityPolicyMiddleware",
-    "emailing.middleware.SendAfterResponseMiddleware",
+    "core.security.ContentSecurityPolicyMiddleware",
+    "core.after_response.SendAfterResponseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -157,7 +157,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "filters": {"redact_secret_paths": {"()": "hygate.logging.RedactSecretPaths"}},
+    "filters": {"redact_secret_paths": {"()": "core.logging.RedactSecretPaths"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",

@@ -2,15 +2,18 @@
 
 from django.core.exceptions import ImproperlyConfigured
 
-from emailing.crypto import parse_keys
-
 from .base import *  # noqa: F403
 from .base import HYGATE_ENCRYPTION_KEY, MIDDLEWARE, SECRET_KEY, env
 
 if not SECRET_KEY:
     raise ImproperlyConfigured("Set the SECRET_KEY environment variable for production.")
-# Refuse to start without usable keys for the secrets stored in the database.
-parse_keys(HYGATE_ENCRYPTION_KEY)
+# Refuse to start without keys for the secrets stored in the database; that they are
+# valid Fernet keys is the system check hygate.E002 (emailing/checks.py).
+if not HYGATE_ENCRYPTION_KEY:
+    raise ImproperlyConfigured(
+        "Set HYGATE_ENCRYPTION_KEY for production. Generate one with: python -c "
+        '"from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
+    )
 
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])

@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from accounts.flows import verification
 from accounts.models import User
-from hygate.redirects import safe_next_url
+from core.redirects import safe_next_url
 
 SESSION_KEY = "hygate.pending_sign_in"
 PENDING_LIFETIME_SECONDS = 10 * 60

@@ -11,8 +11,8 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from accounts.models import User
+from core.after_response import after_response
 from emailing.messages import send_message
-from emailing.middleware import after_response
 
 
 def reset_link(user: User) -> str:

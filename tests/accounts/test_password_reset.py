@@ -120,7 +120,7 @@ def test_reset_mail_leaves_only_after_the_response(rf, user, outbox):
     from django.http import HttpResponse
 
     from accounts.flows.password_reset import request_password_reset
-    from emailing.middleware import SendAfterResponseMiddleware
+    from core.after_response import SendAfterResponseMiddleware
 
     def view(request):
         request_password_reset(request, user.email)

@@ -6,7 +6,7 @@ from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.urls import reverse
 
-from accounts.ratelimit import parse_rules
+from core.ratelimit import parse_rules
 from tests.factories import DEFAULT_PASSWORD
 
 LOGIN = reverse("accounts:login")

@@ -2,7 +2,7 @@
 
 import logging
 
-from hygate.logging import RedactSecretPaths, redact
+from core.logging import RedactSecretPaths, redact
 
 
 def test_reset_and_invitation_tokens_are_redacted():

@@ -1,4 +1,4 @@
-"""Deliver some mail after the response has gone out, in the same process.
+"""Run some work (mail) after the response has gone out, in the same process.
 
 Used where the visitor must not learn anything from how long the page took: a password
 reset for a known address sends mail, one for an unknown address does not. The WSGI and

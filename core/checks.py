@@ -1,9 +1,9 @@
-"""System checks for the account flows."""
+"""System checks for what core provides: the rate-limit rules."""
 
 from django.conf import settings
 from django.core.checks import Error, Warning, register
 
-from accounts.ratelimit import parse_rules
+from core.ratelimit import parse_rules
 
 
 @register("hygate")
