@@ -11,7 +11,7 @@ if not SECRET_KEY:
 # valid Fernet keys is the system check hygate.E002 (emailing/checks.py).
 if not HYGATE_ENCRYPTION_KEY:
     raise ImproperlyConfigured(
-        "Set HYGATE_ENCRYPTION_KEY for production. Generate one with: python -c "
+        "HYGATE_ENCRYPTION_KEY is not set: production needs it. Generate one with: python -c "
         '"from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
     )
 
