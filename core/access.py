@@ -5,18 +5,36 @@ from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
 
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
-def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Let staff in; send anonymous visitors to sign in; refuse everyone else with 403."""
 
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not (request.user.is_active and request.user.is_staff):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
+def settings_permission_required(
+    model: type[Model],
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """Guard a settings page by the model's permissions, as the admin does.
 
-    return wrapper
+    Reading the page needs the model's view permission, changing it (any POST) the change
+    permission; a superuser has both. Anonymous visitors are sent to sign in; everyone else,
+    staff included, gets 403: `is_staff` alone opens no settings page.
+    """
+    opts = model._meta
+    view_perm = f"{opts.app_label}.view_{opts.model_name}"
+    change_perm = f"{opts.app_label}.change_{opts.model_name}"
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            user = request.user
+            if not user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            needed = view_perm if request.method in SAFE_METHODS else change_perm
+            if not (user.is_active and user.is_staff and user.has_perm(needed)):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator

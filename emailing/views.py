@@ -7,11 +7,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
-from core.access import staff_required
+from core.access import settings_permission_required
 from emailing import flows
 from emailing.config import ProviderConfig, mask_secret
 from emailing.forms import RESEND_RELAY, EmailSettingsForm, is_shared_sender
-from emailing.models import EmailLog, Provider
+from emailing.models import EmailLog, EmailSettings, Provider
 
 SHARED_SENDER_WARNING = (
     "The from-address is onboarding@resend.dev, Resend's shared testing sender: it delivers "
@@ -35,7 +35,7 @@ def _initial(current: ProviderConfig) -> dict:
 @sensitive_post_parameters("resend_api_key", "smtp_password")
 @never_cache
 @require_http_methods(["GET", "POST"])
-@staff_required
+@settings_permission_required(EmailSettings)
 def email_settings_view(request: HttpRequest) -> HttpResponse:
     """Show and change the e-mail provider; test a configuration before saving it."""
     current, unreadable = flows.current_config()
@@ -72,6 +72,7 @@ def email_settings_view(request: HttpRequest) -> HttpResponse:
             "shared_sender_warning": SHARED_SENDER_WARNING,
             "test": test,
             "log": EmailLog.objects.all()[:20],
+            "can_change": request.user.has_perm("emailing.change_emailsettings"),
         },
         status=400 if form.errors else 200,
     )

@@ -5,6 +5,7 @@ import logging
 import pytest
 from cryptography.fernet import Fernet
 from django.contrib.admin.models import LogEntry
+from django.contrib.auth.models import Permission
 from django.db import connection
 from django.db.models import F
 from django.urls import reverse
@@ -21,9 +22,16 @@ NEW_KEY = "re_brand_new_key_000054321"
 pytestmark = pytest.mark.django_db
 
 
+def grant(user, *codenames):
+    user.user_permissions.add(
+        *Permission.objects.filter(content_type__app_label="emailing", codename__in=codenames)
+    )
+
+
 @pytest.fixture
 def admin(client):
     user = UserFactory(staff=True, email=OWNER, name="Olive Owner")
+    grant(user, "view_emailsettings", "change_emailsettings")
     client.force_login(user)
     return user
 
@@ -57,6 +65,38 @@ def test_only_staff_may_open_the_page(client):
     assert client.get(PAGE).status_code == 403
     assert client.post(PAGE, resend_form(action="save")).status_code == 403
     assert not EmailSettings.objects.exists()
+
+
+def test_staff_without_permissions_cannot_redirect_everyones_mail(client, smtp_server):
+    """A staff flag alone once let anyone point every reset link at their own SMTP host."""
+    client.force_login(UserFactory(staff=True))
+
+    assert client.get(PAGE).status_code == 403
+    attack = smtp_form(smtp_server.port, smtp_host="mail.attacker.example", action="save")
+    assert client.post(PAGE, attack).status_code == 403
+    assert client.post(PAGE, {**attack, "action": "test"}).status_code == 403
+    assert not EmailSettings.objects.exists()
+    assert smtp_server.inbox.messages == []
+
+
+def test_staff_who_may_only_view_see_the_settings_but_cannot_change_them(client):
+    viewer = UserFactory(staff=True)
+    grant(viewer, "view_emailsettings")
+    client.force_login(viewer)
+
+    page = client.get(PAGE)
+    assert page.status_code == 200
+    assert 'value="save"' not in page.content.decode()
+    assert "needs the permission to change" in page.content.decode()
+    assert client.post(PAGE, resend_form(action="save", resend_api_key=NEW_KEY)).status_code == 403
+    assert not EmailSettings.objects.exists()
+
+
+def test_a_superuser_may_change_the_settings_without_explicit_permissions(client, resend_api):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    response = client.post(PAGE, resend_form(action="save", resend_api_key=NEW_KEY))
+    assert response.status_code == 302
+    assert EmailSettings.objects.get().get_resend_api_key() == NEW_KEY
 
 
 def test_the_page_shows_the_environment_with_the_key_masked(client, admin, resend_api):
