@@ -1,15 +1,25 @@
-"""One-time numeric codes: generate, hash with a server-side key, compare in constant time."""
+"""One-time numeric codes: generate, hash with a server-side key, compare, and budget.
 
+The budget is per account and purpose, in the database, so that neither new sessions,
+new IP addresses nor new codes buy an attacker more guesses:
+
+- a cooldown between two codes (per flow, e.g. 60 s for verification);
+- SEND_QUOTA codes an hour;
+- FAILURE_BUDGET wrong codes an hour, after which the step is locked for LOCK_TIME and
+  the owner is told. HYGATE_RATE_LIMITS=off does not turn any of this off.
+"""
+
+import math
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
-from django.db.models import F
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
-from accounts.models import EmailCode, User
+from accounts.models import CodeBudget, EmailCode, User
 
 CODE_DIGITS = 6
 _KEY_SALT = "hygate.accounts.codes"
@@ -52,12 +62,15 @@ class CodeCheck(StrEnum):
     TOO_MANY_ATTEMPTS = "too_many_attempts"
     USED = "used"
     MISSING = "missing"
+    LOCKED = "locked"
 
 
 @dataclass(frozen=True)
 class CheckResult:
     outcome: CodeCheck
     attempts_left: int = 0
+    wait_seconds: int = 0
+    counted: bool = False  # a wrong code was compared with a live one: it spends the budget
 
     @property
     def accepted(self) -> bool:
@@ -112,5 +125,126 @@ def check_email_code(user: User, purpose: str, candidate: str) -> CheckResult:
         return CheckResult(CodeCheck.TOO_MANY_ATTEMPTS)
     failed = EmailCode.objects.values_list("failed_attempts", flat=True).get(pk=code.pk)
     if failed >= MAX_FAILED_ATTEMPTS:
-        return CheckResult(CodeCheck.TOO_MANY_ATTEMPTS)
-    return CheckResult(CodeCheck.INCORRECT, attempts_left=MAX_FAILED_ATTEMPTS - failed)
+        return CheckResult(CodeCheck.TOO_MANY_ATTEMPTS, counted=True)
+    return CheckResult(
+        CodeCheck.INCORRECT, attempts_left=MAX_FAILED_ATTEMPTS - failed, counted=True
+    )
+
+
+SEND_QUOTA = 5
+QUOTA_WINDOW = timedelta(hours=1)
+FAILURE_BUDGET = 10
+FAILURE_WINDOW = timedelta(hours=1)
+LOCK_TIME = timedelta(hours=1)
+
+
+class SendRefusal(StrEnum):
+    """Why no new code may be sent now."""
+
+    COOLDOWN = "cooldown"
+    QUOTA = "quota"
+    LOCKED = "locked"
+
+
+@dataclass(frozen=True)
+class SendClaim:
+    """Whether a new code may go out now and, if not, why and for how long."""
+
+    refused: SendRefusal | None = None
+    wait_seconds: int = 0
+
+    @property
+    def allowed(self) -> bool:
+        return self.refused is None
+
+
+def _seconds_until(moment: datetime | None, now: datetime) -> int:
+    return max(0, math.ceil((moment - now).total_seconds())) if moment else 0
+
+
+def _budget(user_id: int, purpose: str) -> CodeBudget:
+    budget, _ = CodeBudget.objects.get_or_create(user_id=user_id, purpose=purpose)
+    return budget
+
+
+def _window_over(field: str, cutoff: datetime) -> Q:
+    return Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__lte": cutoff})
+
+
+def _unlocked(now: datetime) -> Q:
+    return Q(locked_until__isnull=True) | Q(locked_until__lte=now)
+
+
+def claim_send(user_id: int, purpose: str, cooldown: timedelta) -> SendClaim:
+    """Take one code from the account's allowance, or say why none is left right now.
+
+    One conditional UPDATE decides, so codes asked for at once from many sessions still
+    leave one at a time.
+    """
+    now = timezone.now()
+    budget = _budget(user_id, purpose)
+    new_window = _window_over("sends_since", now - QUOTA_WINDOW)
+    claimed = (
+        CodeBudget.objects.filter(pk=budget.pk)
+        .filter(_unlocked(now))
+        .filter(Q(last_sent_at__isnull=True) | Q(last_sent_at__lte=now - cooldown))
+        .filter(new_window | Q(sends__lt=SEND_QUOTA))
+        .update(
+            last_sent_at=now,
+            sends=Case(When(new_window, then=Value(1)), default=F("sends") + 1),
+            sends_since=Case(When(new_window, then=Value(now)), default=F("sends_since")),
+        )
+    )
+    if claimed:
+        return SendClaim()
+    budget.refresh_from_db()
+    if budget.locked_until and budget.locked_until > now:
+        return SendClaim(SendRefusal.LOCKED, _seconds_until(budget.locked_until, now))
+    if budget.last_sent_at and budget.last_sent_at > now - cooldown:
+        return SendClaim(SendRefusal.COOLDOWN, _seconds_until(budget.last_sent_at + cooldown, now))
+    return SendClaim(SendRefusal.QUOTA, _seconds_until(budget.sends_since + QUOTA_WINDOW, now))
+
+
+def release_cooldown(user_id: int, purpose: str) -> None:
+    """Let a new code go out at once after a send that failed (the quota still counts it)."""
+    CodeBudget.objects.filter(user_id=user_id, purpose=purpose).update(last_sent_at=None)
+
+
+def seconds_until_next_code(user_id: int, purpose: str, cooldown: timedelta) -> int:
+    """How long until the cooldown after the account's newest code is over."""
+    sent = (
+        CodeBudget.objects.filter(user_id=user_id, purpose=purpose)
+        .values_list("last_sent_at", flat=True)
+        .first()
+    )
+    return _seconds_until(sent + cooldown, timezone.now()) if sent else 0
+
+
+def seconds_locked(user_id: int, purpose: str) -> int:
+    """How long the account's step stays locked after spending its failure budget (0: open)."""
+    until = (
+        CodeBudget.objects.filter(user_id=user_id, purpose=purpose)
+        .values_list("locked_until", flat=True)
+        .first()
+    )
+    return _seconds_until(until, timezone.now())
+
+
+def record_failure(user_id: int, purpose: str) -> bool:
+    """Count one wrong code against the account; return True if this one locked the step.
+
+    Counting is one UPDATE and locking another that only one request can win, so a burst
+    of wrong codes locks the step once and tells its owner once.
+    """
+    now = timezone.now()
+    budget = _budget(user_id, purpose)
+    new_window = _window_over("failures_since", now - FAILURE_WINDOW)
+    CodeBudget.objects.filter(pk=budget.pk).update(
+        failures=Case(When(new_window, then=Value(1)), default=F("failures") + 1),
+        failures_since=Case(When(new_window, then=Value(now)), default=F("failures_since")),
+    )
+    return bool(
+        CodeBudget.objects.filter(pk=budget.pk, failures__gte=FAILURE_BUDGET)
+        .filter(_unlocked(now))
+        .update(locked_until=now + LOCK_TIME, failures=0, failures_since=None)
+    )

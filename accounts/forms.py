@@ -1,5 +1,7 @@
 """Forms for the account pages; every user-facing error message lives here, by code."""
 
+import unicodedata
+
 from django import forms
 from django.contrib.auth import password_validation
 
@@ -15,7 +17,30 @@ ERRORS = {
         "That code no longer works after too many wrong tries. Ask for a new code below."
     ),
     "used": "That code has already been used. Ask for a new code below.",
+    "locked": (
+        "Too many wrong codes were entered for this address. Entering codes is locked for "
+        "{when}; we have told the address's owner by e-mail."
+    ),
+    "name_characters": "A name cannot contain line breaks or other control characters.",
 }
+
+# Why no new code was sent, by SendRefusal.
+SEND_REFUSALS = {
+    "cooldown": "A code was sent less than a minute ago. Use it, or ask again in {when}.",
+    "quota": (
+        "Several codes were sent to this address in the last hour. Use the newest one, or "
+        "ask again in {when}."
+    ),
+    "locked": ERRORS["locked"],
+}
+
+
+def in_words(seconds: int) -> str:
+    """Say a wait the way a person would: "45 seconds", "12 minutes"."""
+    if seconds >= 120:
+        minutes = -(-seconds // 60)
+        return f"{minutes} minutes"
+    return f"{seconds} second{'s' if seconds != 1 else ''}"
 
 
 def _email_field(autocomplete: str) -> forms.EmailField:
@@ -44,6 +69,12 @@ class SignupForm(forms.Form):
 
     def clean_email(self) -> str:
         return User.objects.normalize_email(self.cleaned_data["email"])
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"]
+        if any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in name):
+            raise forms.ValidationError(ERRORS["name_characters"], code="name_characters")
+        return name
 
     def clean(self) -> dict:
         cleaned = super().clean()
@@ -88,10 +119,12 @@ class CodeForm(forms.Form):
             raise forms.ValidationError(ERRORS["code_format"], code="code_format")
         return code
 
-    def add_check_error(self, outcome: str, attempts_left: int = 0) -> None:
+    def add_check_error(self, outcome: str, attempts_left: int = 0, wait: int = 0) -> None:
         """Show why the code was refused, next to the field."""
         message = ERRORS[outcome].format(
-            attempts_left=attempts_left, tries="try" if attempts_left == 1 else "tries"
+            attempts_left=attempts_left,
+            tries="try" if attempts_left == 1 else "tries",
+            when=in_words(wait),
         )
         self.add_error("code", forms.ValidationError(message, code=outcome))
 

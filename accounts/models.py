@@ -106,3 +106,31 @@ class EmailCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_purpose_display()} code for {self.user}"
+
+
+class CodeBudget(models.Model):
+    """What one account may still do with e-mailed codes of one purpose, kept in the database.
+
+    Every session and every address shares it, so opening more sessions buys nothing: a
+    cooldown between codes, a quota of codes an hour, and a budget of wrong codes an hour
+    that locks the step for an hour when spent. A new code resets none of it.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="code_budgets")
+    purpose = models.CharField(max_length=20, choices=EmailCode.Purpose.choices)
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+    sends = models.PositiveIntegerField(default=0)
+    sends_since = models.DateTimeField(null=True, blank=True)
+    failures = models.PositiveIntegerField(default=0)
+    failures_since = models.DateTimeField(null=True, blank=True)
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "purpose"], name="accounts_one_budget_per_purpose"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} budget of {self.user}"

@@ -10,14 +10,35 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts import device
+from accounts.codes import SendRefusal
 from accounts.flows import login as login_flow
 from accounts.flows import password_reset, signup, verification
-from accounts.flows.verification import ResendOutcome
-from accounts.forms import ERRORS, CodeForm, LoginForm, PasswordResetRequestForm, SignupForm
-from core.ratelimit import consume, exceeded, rate_limit, too_many_requests
+from accounts.forms import (
+    ERRORS,
+    SEND_REFUSALS,
+    CodeForm,
+    LoginForm,
+    PasswordResetRequestForm,
+    SignupForm,
+    in_words,
+)
+from accounts.process import SendOutcome
+from core.ratelimit import consume, rate_limit, release, too_many_requests
 from core.redirects import REDIRECT_FIELD_NAME, requested_next
 
 SEND_FAILED = "We could not send the e-mail. Please try again in a moment with “Send a new code”."
+
+
+def _tell_send_outcome(request: HttpRequest, outcome: SendOutcome, email: str = "") -> None:
+    """Say on the next page what became of the code that was asked for."""
+    if outcome.failed:
+        messages.error(request, SEND_FAILED)
+    elif outcome.refused:
+        message = SEND_REFUSALS[outcome.refused].format(when=in_words(outcome.claim.wait_seconds))
+        messages.warning(request, message)
+    elif email:
+        messages.success(request, f"We sent a new code to {email}.")
 
 
 @sensitive_post_parameters("password")
@@ -32,15 +53,15 @@ def signup_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         if wait := consume(request, "signup_address", key=form.cleaned_data["email"]):
             return too_many_requests(request, wait)
-        delivery = signup.sign_up(
+        outcome = signup.sign_up(
             request,
             email=form.cleaned_data["email"],
             password=form.cleaned_data["password"],
             name=form.cleaned_data["name"],
             next_url=requested_next(request),
         )
-        if not delivery.sent:
-            messages.error(request, SEND_FAILED)
+        if outcome.refused is not SendRefusal.COOLDOWN:  # a code went out a moment ago
+            _tell_send_outcome(request, outcome)
         return redirect("accounts:verify")
     return render(
         request,
@@ -50,29 +71,32 @@ def signup_view(request: HttpRequest) -> HttpResponse:
     )
 
 
+@sensitive_post_parameters("code")
 @never_cache
 @require_http_methods(["GET", "POST"])
 @rate_limit("verify")
 def verify_view(request: HttpRequest) -> HttpResponse:
     """Take the code from the e-mail; the right one signs the user in."""
-    pending = verification.get_pending(request)
-    if pending is None:
+    process = verification.resume(request)
+    if process is None:
         messages.info(request, "Sign in to get a new verification code.")
         return redirect("accounts:login")
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        result, user = verification.check(request, pending, form.cleaned_data["code"])
+        result, user = verification.check(request, process, form.cleaned_data["code"])
         if user is not None:
             messages.success(request, "Your e-mail address is confirmed. Welcome to Hygate.")
-            return redirect(login_flow.begin(request, user, pending.next_url))
-        if result.outcome == "missing":
-            messages.info(request, "Sign in to get a new verification code.")
-            return redirect("accounts:login")
-        form.add_check_error(result.outcome, result.attempts_left)
+            return redirect(login_flow.begin(request, user, process.next_url))
+        form.add_check_error(result.outcome, result.attempts_left, result.wait_seconds)
     return render(
         request,
         "accounts/verify.html",
-        {"form": form, "email": pending.email, "wait": pending.seconds_until_resend()},
+        {
+            "form": form,
+            "email": process.email,
+            "expires_minutes": int(verification.CODE_LIFETIME.total_seconds() // 60),
+            "wait": process.seconds_until_resend(),
+        },
         status=400 if form.errors else 200,
     )
 
@@ -81,18 +105,11 @@ def verify_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 @rate_limit("verify_resend")
 def verify_resend_view(request: HttpRequest) -> HttpResponse:
-    """Send a new verification code, at most once a minute."""
-    pending = verification.get_pending(request)
-    if pending is None:
+    """Send a new verification code, as the account's cooldown and quota allow."""
+    process = verification.resume(request)
+    if process is None:
         return redirect("accounts:login")
-    outcome = verification.resend(request, pending)
-    if outcome is ResendOutcome.COOLDOWN:
-        wait = pending.seconds_until_resend()
-        messages.warning(request, f"Please wait {wait} seconds before asking for a new code.")
-    elif outcome is ResendOutcome.FAILED:
-        messages.error(request, SEND_FAILED)
-    else:
-        messages.success(request, f"We sent a new code to {pending.email}.")
+    _tell_send_outcome(request, process.send_code(), process.email)
     return redirect("accounts:verify")
 
 
@@ -101,16 +118,23 @@ def verify_resend_view(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @rate_limit("login")
 def login_view(request: HttpRequest) -> HttpResponse:
-    """Sign in with e-mail and password."""
+    """Sign in with e-mail and password.
+
+    A failed password is counted before the slow hash runs, so guesses sent at once cannot
+    all slip under the limit; a right one gives its count back. A browser holding the
+    account's device cookie is counted apart from everyone else.
+    """
     form = LoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
-        if wait := exceeded(request, "login_failed", key=email):
+        device_id = device.trusted_device(request, email)
+        action, key = ("login_failed_device", device_id) if device_id else ("login_failed", email)
+        if wait := consume(request, action, key=key):
             return too_many_requests(request, wait)
         user = login_flow.authenticate_by_password(request, email, form.cleaned_data["password"])
         if user is not None:
+            release(request, action, key=key)
             return redirect(login_flow.begin(request, user, requested_next(request)))
-        consume(request, "login_failed", key=email)
         form.add_error(None, ERRORS["invalid_login"])
     return render(
         request,

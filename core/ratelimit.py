@@ -82,15 +82,16 @@ def consume(request: HttpRequest, action: str, key: str | None = None) -> int:
     return math.ceil(wait) if wait > 0 else 0
 
 
-def exceeded(request: HttpRequest, action: str, key: str | None = None) -> int:
-    """Without counting, return the seconds to wait if a limit is already reached, else 0."""
+def release(request: HttpRequest, action: str, key: str | None = None) -> None:
+    """Give back one request that consume() counted (a sign-in that turned out right)."""
     if settings.HYGATE_RATE_LIMITS == "off":
-        return 0
-    wait = 0.0
-    for rule, cache_key, reset_at in _counters(request, action, key):
-        if (cache.get(cache_key) or 0) >= rule.amount:
-            wait = max(wait, reset_at - time.time())
-    return math.ceil(wait) if wait > 0 else 0
+        return
+    for _rule, cache_key, _reset_at in _counters(request, action, key):
+        try:
+            if cache.decr(cache_key) < 0:
+                cache.incr(cache_key)
+        except ValueError:  # the window ended meanwhile
+            pass
 
 
 def too_many_requests(request: HttpRequest, retry_after: int) -> HttpResponse:

@@ -8,14 +8,22 @@ REDIRECT_FIELD_NAME = "next"
 
 
 def is_safe_next(request: HttpRequest, candidate: str | None) -> bool:
-    """Say whether candidate is a URL on this site (same host; https when we are on https)."""
-    return bool(candidate) and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    """Say whether candidate is a path on this site.
+
+    Only paths count: `welcome` would be taken for a URL name by redirect(), and a full
+    URL is never needed to come back to a page of ours.
+    """
+    return (
+        bool(candidate)
+        and candidate.startswith("/")
+        and url_has_allowed_host_and_scheme(
+            candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
     )
 
 
 def safe_next_url(request: HttpRequest, candidate: str | None, default: str = "dashboard") -> str:
-    """Return candidate if it points into this site, else the default URL."""
+    """Return candidate if it is a path on this site, else the default URL."""
     return candidate if is_safe_next(request, candidate) else resolve_url(default)
 
 

@@ -22,6 +22,7 @@ logger = logging.getLogger("hygate.emailing")
 KINDS = {
     "verification_code": EmailLog.Kind.VERIFICATION,
     "account_exists": EmailLog.Kind.NOTICE,
+    "code_lock": EmailLog.Kind.NOTICE,
     "password_reset": EmailLog.Kind.PASSWORD_RESET,
     "test_message": EmailLog.Kind.TEST,
 }

@@ -36,6 +36,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.device.DeviceCookieMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -112,6 +113,8 @@ if HYGATE_RATE_LIMITS not in ("on", "off"):
 HYGATE_RATE_LIMIT_RULES = {
     "login": "30/m/ip",
     "login_failed": "5/5m/key",
+    # The same budget for a browser holding the account's device cookie, counted apart.
+    "login_failed_device": "5/5m/key",
     "signup": "10/m/ip",
     "signup_address": "5/h/key",
     "verify": "20/m/ip",

@@ -1,37 +1,50 @@
 """Signing in: the password check, then a pending sign-in, then the session.
 
-Between the password and the session sits a *pending sign-in* held in the session (never
-a half-signed-in user). It lives 10 minutes and survives visits to other pages; it ends
+Between the password and the session sits a *pending sign-in* (a SessionProcess, never a
+half-signed-in user). It lives 10 minutes and survives visits to other pages; it ends
 when the sign-in completes, on a new password sign-in, or on cancel. Further steps (a
-second factor) slot in by adding a stage to `next_stage()`.
+second factor) slot in as stages returned by `next_stage()`.
 """
 
-import time
-from dataclasses import asdict, dataclass
+from datetime import timedelta
 
 from django.contrib.auth import authenticate, login
 from django.http import HttpRequest
 from django.urls import reverse
 
+from accounts import device
 from accounts.flows import verification
 from accounts.models import User
+from accounts.process import SessionProcess
 from core.redirects import safe_next_url
 
-SESSION_KEY = "hygate.pending_sign_in"
-PENDING_LIFETIME_SECONDS = 10 * 60
 
-
-@dataclass
-class PendingSignIn:
+class PendingSignIn(SessionProcess):
     """A user who passed the password check and has steps left before the session."""
 
-    user_id: int
-    next_url: str
-    started_at: float
+    session_key = "hygate.pending_sign_in"
+    lifetime = timedelta(minutes=10)
 
     @property
-    def expired(self) -> bool:
-        return time.time() >= self.started_at + PENDING_LIFETIME_SECONDS
+    def user_id(self) -> int:
+        return self.state["user_id"]
+
+    @property
+    def next_url(self) -> str:
+        return self.state.get("next_url", "")
+
+    def user(self) -> User | None:
+        """The signing-in user while the account is active and its password unchanged."""
+        user = User.objects.filter(pk=self.state.get("user_id"), is_active=True).first()
+        if user is None or user.get_session_auth_hash() != self.state.get("auth_hash"):
+            return None
+        return user
+
+    def is_valid(self) -> bool:
+        return self.user() is not None
+
+
+SESSION_KEY = PendingSignIn.session_key
 
 
 def authenticate_by_password(request: HttpRequest, email: str, password: str) -> User | None:
@@ -41,22 +54,12 @@ def authenticate_by_password(request: HttpRequest, email: str, password: str) ->
 
 def get_pending(request: HttpRequest) -> PendingSignIn | None:
     """Return this session's pending sign-in while it is still fresh."""
-    data = request.session.get(SESSION_KEY)
-    if not data:
-        return None
-    try:
-        pending = PendingSignIn(**data)
-    except TypeError:
-        pending = None
-    if pending is None or pending.expired:
-        cancel(request)
-        return None
-    return pending
+    return PendingSignIn.resume(request)
 
 
 def cancel(request: HttpRequest) -> None:
     """End the pending sign-in, if there is one."""
-    request.session.pop(SESSION_KEY, None)
+    PendingSignIn.discard(request)
 
 
 def begin(request: HttpRequest, user: User, next_url: str = "") -> str:
@@ -70,8 +73,9 @@ def begin(request: HttpRequest, user: User, next_url: str = "") -> str:
     if not user.is_verified:
         verification.start(request, user, next_url)
         return reverse("accounts:verify")
-    pending = PendingSignIn(user_id=user.pk, next_url=next_url, started_at=time.time())
-    request.session[SESSION_KEY] = asdict(pending)
+    pending = PendingSignIn.initiate(
+        request, user_id=user.pk, next_url=next_url, auth_hash=user.get_session_auth_hash()
+    )
     return advance(request, pending, user)
 
 
@@ -85,11 +89,12 @@ def advance(request: HttpRequest, pending: PendingSignIn, user: User) -> str:
     stage_url = next_stage(request, pending, user)
     if stage_url is not None:
         return stage_url
-    cancel(request)
+    pending.end()
     return complete(request, user, pending.next_url)
 
 
 def complete(request: HttpRequest, user: User, next_url: str = "") -> str:
     """Sign the user in with a new session key and return the safe page to land on."""
     login(request, user, backend="accounts.backends.EmailBackend")
+    device.remember(request, user)
     return safe_next_url(request, next_url)

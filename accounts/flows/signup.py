@@ -1,4 +1,4 @@
-"""Signing up: an unverified account and a code, or, for a known address, a notice."""
+"""Signing up: an unverified account and a code, or, for a verified address, a decoy."""
 
 from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
@@ -7,32 +7,33 @@ from django.http import HttpRequest
 from accounts.flows import login as login_flow
 from accounts.flows import verification
 from accounts.models import User
-from emailing.messages import Delivery
+from accounts.process import SendOutcome
 
 
 def sign_up(
     request: HttpRequest, email: str, password: str, name: str = "", next_url: str = ""
-) -> Delivery:
-    """Create an unverified account and e-mail its code, revealing nothing about known addresses.
+) -> SendOutcome:
+    """Open an account and e-mail its code, revealing nothing about known addresses.
 
-    When the address already has an account, nothing is created: its owner gets a notice
-    and this visitor sees the same code page as anyone else.
+    - A new address: an unverified account, and a code.
+    - An address whose account is not verified yet: a real code too; the password (and
+      name) typed here replace the old ones only once the code is confirmed, so the
+      address's owner always wins over whoever signed up with it first.
+    - A verified address: nothing changes; its owner gets a notice, and this visitor sees
+      the same code page as anyone else.
     """
     login_flow.cancel(request)
-    if User.objects.filter(email__iexact=email).exists():
-        return _notify_existing_owner(request, email, password, next_url)
-    try:
-        with transaction.atomic():
-            user = User.objects.create_user(email=email, password=password, name=name)
-    except IntegrityError:  # the same address signed up at this very moment
-        return _notify_existing_owner(request, email, password, next_url)
-    return verification.start(request, user, next_url)
-
-
-def _notify_existing_owner(
-    request: HttpRequest, email: str, password: str, next_url: str
-) -> Delivery:
-    owner = User.objects.filter(email__iexact=email, is_active=True).first()
+    existing = User.objects.filter(email__iexact=email).first()
+    if existing is None:
+        try:
+            with transaction.atomic():
+                user = User.objects.create_user(email=email, password=password, name=name)
+        except IntegrityError:  # the same address signed up at this very moment
+            existing = User.objects.filter(email__iexact=email).first()
+        else:
+            return verification.start(request, user, next_url)
+    if existing is not None and existing.is_active and not existing.is_verified:
+        return verification.start(request, existing, next_url, password=password, name=name)
     make_password(password)  # spend the same hashing time as a real sign-up
-    verification.start_decoy(request, email, next_url)
-    return verification.send_account_exists_notice(owner) if owner else Delivery(sent=True)
+    owner = existing if existing is not None and existing.is_active else None
+    return verification.start_decoy(request, email, owner, next_url)

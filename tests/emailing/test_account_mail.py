@@ -26,8 +26,8 @@ def test_a_newcomer_gets_the_code_through_resend(client, resend_api):
     payload = delivered["payload"]
     assert payload["to"] == ["new@verified.example"]
     assert payload["subject"] == "Your Hygate verification code"
-    assert "expires in 15 minutes" in payload["text"]
-    assert "15 minutes" in payload["html"]
+    assert "expires in 10 minutes" in payload["text"]
+    assert "10 minutes" in payload["html"]
 
     response = client.post(reverse("accounts:verify"), {"code": code_from(payload)})
     assert response["Location"] == "/"

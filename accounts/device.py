@@ -1,0 +1,76 @@
+"""Device cookies (OWASP's defence against lock-out): strangers cannot lock an owner out.
+
+Failed passwords for an address are limited per address, so a stranger can spend that
+limit. A browser that once signed in to the account carries a signed cookie naming it
+(by a keyed hash of the address, never the address itself); with it, the sign-in is
+limited only by that browser's own failures. The cookie outlives sign-out on purpose.
+"""
+
+import hashlib
+import secrets
+from collections.abc import Callable
+from datetime import timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.http import HttpRequest, HttpResponse
+from django.utils.crypto import constant_time_compare, salted_hmac
+
+from accounts.models import User
+
+COOKIE_NAME = "hygate_device"
+MAX_AGE = timedelta(days=365)
+_SALT = "hygate.accounts.device"
+
+
+def _account_tag(email: str) -> str:
+    return salted_hmac(_SALT, email.strip().lower(), algorithm="sha256").hexdigest()[:32]
+
+
+def issue(user: User) -> str:
+    """Return a signed cookie value that marks this browser as one the user signed in from."""
+    return signing.dumps(
+        {"a": _account_tag(user.email), "d": secrets.token_urlsafe(16)}, salt=_SALT
+    )
+
+
+def remember(request: HttpRequest, user: User) -> None:
+    """Have DeviceCookieMiddleware give this browser a device cookie for the user."""
+    request.hygate_device_cookie = issue(user)
+
+
+def trusted_device(request: HttpRequest, email: str) -> str | None:
+    """Return this browser's device id if it signed in to the account of `email` before."""
+    value = request.COOKIES.get(COOKIE_NAME)
+    if not value:
+        return None
+    try:
+        data = signing.loads(value, salt=_SALT, max_age=MAX_AGE)
+    except signing.BadSignature:
+        return None
+    if not isinstance(data, dict) or not constant_time_compare(
+        str(data.get("a", "")), _account_tag(email)
+    ):
+        return None
+    return hashlib.sha256(str(data.get("d", "")).encode()).hexdigest()[:32]
+
+
+class DeviceCookieMiddleware:
+    """Set the device cookie that a completed sign-in asked for."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        value = getattr(request, "hygate_device_cookie", None)
+        if value:
+            response.set_cookie(
+                COOKIE_NAME,
+                value,
+                max_age=int(MAX_AGE.total_seconds()),
+                secure=settings.SESSION_COOKIE_SECURE,
+                httponly=True,
+                samesite="Lax",
+            )
+        return response
