@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = "Accounts"
+
+    def ready(self) -> None:
+        from accounts.purge import purge_expired_codes, purge_unverified_accounts
+        from core import purge
+
+        purge.register("expired codes", purge_expired_codes)
+        purge.register("accounts never verified", purge_unverified_accounts)

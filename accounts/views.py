@@ -30,8 +30,14 @@ from core.redirects import REDIRECT_FIELD_NAME, requested_next
 SEND_FAILED = "We could not send the e-mail. Please try again in a moment with “Send a new code”."
 
 
-def _tell_send_outcome(request: HttpRequest, outcome: SendOutcome, email: str = "") -> None:
-    """Say on the next page what became of the code that was asked for."""
+def _tell_send_outcome(request: HttpRequest, outcome: SendOutcome | None, email: str = "") -> None:
+    """Say on the next page what became of the code that was asked for.
+
+    Without `email` (a code sent on the way, not asked for), a cooldown goes unsaid: the
+    code sent a moment ago is still good.
+    """
+    if outcome is None or (not email and outcome.refused is SendRefusal.COOLDOWN):
+        return
     if outcome.failed:
         messages.error(request, SEND_FAILED)
     elif outcome.refused:
@@ -60,8 +66,7 @@ def signup_view(request: HttpRequest) -> HttpResponse:
             name=form.cleaned_data["name"],
             next_url=requested_next(request),
         )
-        if outcome.refused is not SendRefusal.COOLDOWN:  # a code went out a moment ago
-            _tell_send_outcome(request, outcome)
+        _tell_send_outcome(request, outcome)
         return redirect("accounts:verify")
     return render(
         request,
@@ -86,7 +91,9 @@ def verify_view(request: HttpRequest) -> HttpResponse:
         result, user = verification.check(request, process, form.cleaned_data["code"])
         if user is not None:
             messages.success(request, "Your e-mail address is confirmed. Welcome to Hygate.")
-            return redirect(login_flow.begin(request, user, process.next_url))
+            step = login_flow.begin(request, user, process.next_url)
+            _tell_send_outcome(request, step.sent)
+            return redirect(step.url)
         form.add_check_error(result.outcome, result.attempts_left, result.wait_seconds)
     return render(
         request,
@@ -134,7 +141,9 @@ def login_view(request: HttpRequest) -> HttpResponse:
         user = login_flow.authenticate_by_password(request, email, form.cleaned_data["password"])
         if user is not None:
             release(request, action, key=key)
-            return redirect(login_flow.begin(request, user, requested_next(request)))
+            step = login_flow.begin(request, user, requested_next(request))
+            _tell_send_outcome(request, step.sent)
+            return redirect(step.url)
         form.add_error(None, ERRORS["invalid_login"])
     return render(
         request,

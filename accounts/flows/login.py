@@ -6,6 +6,7 @@ when the sign-in completes, on a new password sign-in, or on cancel. Further ste
 second factor) slot in as stages returned by `next_stage()`.
 """
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.contrib.auth import authenticate, login
@@ -15,7 +16,7 @@ from django.urls import reverse
 from accounts import device
 from accounts.flows import verification
 from accounts.models import User
-from accounts.process import SessionProcess
+from accounts.process import SendOutcome, SessionProcess
 from core.redirects import safe_next_url
 
 
@@ -47,6 +48,14 @@ class PendingSignIn(SessionProcess):
 SESSION_KEY = PendingSignIn.session_key
 
 
+@dataclass(frozen=True)
+class NextStep:
+    """Where a sign-in goes next, and what became of a code it e-mailed on the way."""
+
+    url: str
+    sent: SendOutcome | None = None
+
+
 def authenticate_by_password(request: HttpRequest, email: str, password: str) -> User | None:
     """Return the active user with this e-mail and password, or None, in similar time."""
     return authenticate(request, email=email, password=password)
@@ -62,7 +71,7 @@ def cancel(request: HttpRequest) -> None:
     PendingSignIn.discard(request)
 
 
-def begin(request: HttpRequest, user: User, next_url: str = "") -> str:
+def begin(request: HttpRequest, user: User, next_url: str = "") -> NextStep:
     """Start signing in a user whose password was right; return where to go next.
 
     An unverified address first gets a fresh code; otherwise the sign-in completes,
@@ -71,12 +80,11 @@ def begin(request: HttpRequest, user: User, next_url: str = "") -> str:
     cancel(request)
     verification.clear(request)
     if not user.is_verified:
-        verification.start(request, user, next_url)
-        return reverse("accounts:verify")
+        return NextStep(reverse("accounts:verify"), verification.start(request, user, next_url))
     pending = PendingSignIn.initiate(
         request, user_id=user.pk, next_url=next_url, auth_hash=user.get_session_auth_hash()
     )
-    return advance(request, pending, user)
+    return NextStep(advance(request, pending, user))
 
 
 def next_stage(request: HttpRequest, pending: PendingSignIn, user: User) -> str | None:

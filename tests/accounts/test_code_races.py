@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 from django.db import connection, connections
 
-from accounts.codes import CodeCheck, check_email_code, issue_email_code
-from accounts.models import EmailCode
+from accounts.codes import CodeCheck, check_email_code, claim_send, issue_email_code, record_failure
+from accounts.models import CodeBudget, EmailCode
 from tests.factories import UserFactory
 
 PURPOSE = EmailCode.Purpose.VERIFY_EMAIL
@@ -48,3 +48,36 @@ def test_a_right_code_sent_twice_at_once_is_accepted_once():
         outcomes = list(pool.map(lambda _: guess_in_thread(user, code), range(10)))
 
     assert outcomes.count(CodeCheck.ACCEPTED) == 1
+
+
+def in_thread(function, *args):
+    try:
+        return function(*args)
+    finally:
+        connections.close_all()
+
+
+def test_codes_asked_for_at_once_from_many_sessions_leave_one_at_a_time():
+    user = UserFactory(unverified=True)
+    CodeBudget.objects.create(user=user, purpose=PURPOSE)
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        claims = list(
+            pool.map(
+                lambda _: in_thread(claim_send, user.pk, PURPOSE, timedelta(seconds=60)), range(10)
+            )
+        )
+
+    assert sum(claim.allowed for claim in claims) == 1
+    assert CodeBudget.objects.get(user=user).sends == 1
+
+
+def test_a_burst_of_wrong_codes_locks_the_step_once():
+    user = UserFactory(unverified=True)
+    CodeBudget.objects.create(user=user, purpose=PURPOSE)
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        locked = list(pool.map(lambda _: in_thread(record_failure, user.pk, PURPOSE), range(20)))
+
+    assert locked.count(True) == 1
+    assert CodeBudget.objects.get(user=user).locked_until is not None

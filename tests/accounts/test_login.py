@@ -143,3 +143,17 @@ def test_a_new_password_sign_in_ends_a_pending_one(client, user):
     with time_machine.travel("2026-11-25 10:00:00+00:00"):
         sign_in(client, user.email)
     assert PENDING_SIGN_IN not in client.session
+
+
+@pytest.mark.parametrize("next_value", ["welcome", "dashboard", "admin:index", "evil.example"])
+def test_a_next_that_is_not_a_path_is_ignored_not_a_500(client, outbox, next_value):
+    user = UserFactory(unverified=True)
+    response = sign_in(client, user.email, next=next_value)
+    assert response["Location"] == VERIFY
+    landed = client.post(VERIFY, {"code": code_in(outbox[-1])})
+    assert landed.status_code == 302
+    assert landed["Location"] == "/"
+    assert "_auth_user_id" in client.session
+
+    client.post(LOGOUT)
+    assert sign_in(client, user.email, next=next_value)["Location"] == "/"

@@ -1,8 +1,11 @@
 """A newcomer signs up, receives a code by e-mail and lands on the dashboard."""
 
+import re
+
 import pytest
 import time_machine
 from django.db import connection
+from django.test import Client
 from django.urls import reverse
 
 from accounts.models import EmailCode, User
@@ -196,6 +199,14 @@ def test_signed_in_visitor_is_sent_to_the_dashboard(client, user):
         ({"email": "x@example.com", "password": "password"}, "This password is too common."),
         ({"email": "x@example.com", "password": "x@example.com"}, "too similar"),
         ({"email": "x@example.com", "password": STRONG, "name": "n" * 151}, "at most 150"),
+        (
+            {"email": "x@example.com", "password": STRONG, "name": "Ada\r\nBcc: x@evil.example"},
+            "A name cannot contain line breaks or other control characters.",
+        ),
+        (
+            {"email": "x@example.com", "password": STRONG, "name": "Ada\u202egro.live"},
+            "A name cannot contain line breaks or other control characters.",
+        ),
         ({"email": "", "password": ""}, "This field is required."),
     ],
 )
@@ -279,3 +290,64 @@ def test_sign_up_page_marks_inputs_for_password_managers(client):
     assert 'autocomplete="new-password"' in page
     for name in ("email", "name", "password"):
         assert f'<label for="id_{name}">' in page
+
+
+def test_signing_up_again_with_an_unverified_address_sends_a_real_code(client, outbox):
+    """The owner whose address a squatter signed up with first gets a code, not a notice."""
+    squatter = Client(REMOTE_ADDR="198.51.100.9")
+    with time_machine.travel("2026-11-25 10:00:00+00:00", tick=False) as traveller:
+        sign_up(squatter, email="owner@example.com", password="the squatter's passphrase 1")
+        squatter_code = code_in(outbox[-1])
+        traveller.shift(120)
+
+        response = sign_up(client, email="owner@example.com", password=STRONG, name="Owner")
+        assert response["Location"] == VERIFY
+        [_, message] = outbox
+        assert "verification code" in message.subject
+        assert without_csrf(client.get(VERIFY)) == _code_page_for_new_address("owner@example.com")
+
+        landed = client.post(VERIFY, {"code": code_in(message)}, follow=True)
+        assert landed.redirect_chain[-1] == ("/", 302)
+        owner = User.objects.get(email="owner@example.com")
+        assert owner.check_password(STRONG)
+        assert not owner.check_password("the squatter's passphrase 1")
+        assert owner.name == "Owner"
+
+        # The squatter's waiting page and old code are worth nothing now.
+        assert squatter.post(VERIFY, {"code": squatter_code})["Location"] == reverse(
+            "accounts:login"
+        )
+        refused = squatter.post(
+            reverse("accounts:login"),
+            {"email": "owner@example.com", "password": "the squatter's passphrase 1"},
+        )
+        assert refused.status_code == 400
+
+
+def _code_page_for_new_address(email):
+    """The code page a newcomer sees, with its token-dependent parts removed."""
+    visitor = Client()
+    with time_machine.travel("2026-11-25 10:02:00+00:00", tick=False):
+        visitor.post(SIGNUP, {"email": email, "password": STRONG})
+        return without_csrf(visitor.get(VERIFY))
+
+
+def without_csrf(response) -> str:
+    return re.sub(r'name="csrfmiddlewaretoken" value="\w+"', "", response.content.decode())
+
+
+def test_a_strangers_words_never_reach_the_inbox_of_an_unverified_address(client, outbox):
+    lure = "Your account is suspended, re-activate at https://evil.example/login"
+    sign_up(client, email="someone@example.com", name=lure)
+    client.post(RESEND)
+    for message in outbox:
+        assert "suspended" not in message.body
+        assert "evil.example" not in message.body
+        assert "suspended" not in html_of(message)
+        assert "suspended" not in message.subject
+
+
+def test_the_typed_code_is_kept_out_of_error_reports(client, outbox):
+    sign_up(client)
+    response = client.post(VERIFY, {"code": "123456"})
+    assert "code" in response.wsgi_request.sensitive_post_parameters
