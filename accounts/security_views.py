@@ -163,10 +163,9 @@ def recovery_codes_view(request: HttpRequest) -> HttpResponse:
 
 
 def _show_recovery_codes(request: HttpRequest, codes: list[str]) -> HttpResponse:
-    # Rendered in the response to the POST itself: the plain codes are never stored.
-    response = render(request, "accounts/security_codes_shown.html", {"codes": codes})
-    response["Cache-Control"] = "no-store"
-    return response
+    # Rendered in the response to the POST itself (never_cache: no-store), so the plain
+    # codes are stored nowhere, not even in the session.
+    return render(request, "accounts/security_codes_shown.html", {"codes": codes})
 
 
 @never_cache
