@@ -50,9 +50,7 @@ def test_the_dashboard_leads_to_the_security_page(client, member):
 
 
 @time_machine.travel(NOON, tick=False)
-def test_a_member_enrols_an_authenticator_app_and_gets_ten_recovery_codes(
-    client, member, outbox
-):
+def test_a_member_enrols_an_authenticator_app_and_gets_ten_recovery_codes(client, member, outbox):
     # Any change first asks for the password again, then comes back.
     response = client.get(ENROL)
     assert response["Location"] == f"{PASSWORD}?next={ENROL.replace('/', '%2F')}"
