@@ -58,15 +58,15 @@ def security_view(request: HttpRequest) -> HttpResponse:
     """Show the user's two-factor methods and the changes they can make."""
     user = request.user
     authenticator = two_factor.active_authenticator(user)
+    policy = two_factor.current_policy()
     return render(
         request,
         "accounts/security.html",
         {
             "authenticator": authenticator,
             "recovery_left": recovery.remaining(user) if authenticator else 0,
-            "policy": two_factor.current_policy(),
-            "policy_help": POLICY_HELP[two_factor.current_policy()],
-            "required": two_factor.required_for(user),
+            "policy": policy,
+            "policy_help": POLICY_HELP[policy],
             "step_up_left": reauthentication.seconds_left(request),
         },
     )

@@ -6,6 +6,7 @@ in another session, the next change asks again.
 
 import time
 
+from django.contrib.auth import update_session_auth_hash
 from django.http import HttpRequest
 
 SESSION_KEY = "hygate.reauthenticated_at"
@@ -16,6 +17,8 @@ def reauthenticate(request: HttpRequest, password: str) -> bool:
     """Check the signed-in user's password and, if right, open a 5-minute window for changes."""
     if not request.user.check_password(password):
         return False
+    # A right password may be re-hashed with new parameters; keep this session valid.
+    update_session_auth_hash(request, request.user)
     request.session[SESSION_KEY] = time.time()
     return True
 
