@@ -1,7 +1,8 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
+from accounts.flows import two_factor
 from accounts.models import User
 
 
@@ -36,3 +37,15 @@ class UserAdmin(DjangoUserAdmin):
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+    actions = ["reset_two_factor"]
+
+    @admin.action(description="Reset two-factor", permissions=["change"])
+    def reset_two_factor(self, request, queryset) -> None:
+        """Remove the selected users' authenticator apps and recovery codes, and tell them."""
+        for user in queryset:
+            two_factor.staff_reset(user, request.user)
+        self.message_user(
+            request,
+            f"Two-factor reset for {len(queryset)} user(s); each was told by e-mail.",
+            messages.SUCCESS,
+        )

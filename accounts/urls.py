@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts import views
+from accounts import security_views, views
 
 app_name = "accounts"
 
@@ -16,5 +16,26 @@ urlpatterns = [
         "password/reset/<uidb64>/<token>/",
         views.PasswordResetConfirmView.as_view(),
         name="password_reset_confirm",
+    ),
+    path("security/", security_views.security_view, name="security"),
+    path(
+        "security/password/",
+        security_views.reauthenticate_view,
+        name="security_reauthenticate",
+    ),
+    path(
+        "security/authenticator/",
+        security_views.authenticator_view,
+        name="security_authenticator",
+    ),
+    path(
+        "security/authenticator/remove/",
+        security_views.remove_authenticator_view,
+        name="security_remove_authenticator",
+    ),
+    path(
+        "security/recovery-codes/",
+        security_views.recovery_codes_view,
+        name="security_recovery_codes",
     ),
 ]

@@ -25,6 +25,7 @@ KINDS = {
     "code_lock": EmailLog.Kind.NOTICE,
     "password_reset": EmailLog.Kind.PASSWORD_RESET,
     "test_message": EmailLog.Kind.TEST,
+    "security_notice": EmailLog.Kind.NOTICE,
 }
 
 

@@ -29,6 +29,9 @@ class EmailSettings(models.Model):
     every process compares it to the version of the settings it has cached.
     """
 
+    # Fields holding emailing.crypto tokens, re-encrypted by `rotate_encryption_key`.
+    ENCRYPTED_FIELDS = ("resend_api_key", "smtp_password")
+
     provider = models.CharField(max_length=10, choices=Provider.choices[:2])
     from_email = models.CharField("from address", max_length=320)
     resend_api_key = models.TextField(blank=True, help_text="Encrypted.")

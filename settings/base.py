@@ -121,7 +121,10 @@ HYGATE_RATE_LIMIT_RULES = {
     "verify_resend": "10/10m/ip",
     "password_reset": "10/m/ip",
     "password_reset_address": "3/h/key",
+    "reauthenticate": "5/5m/key",
 }
+# Staff must pass the second step with an authenticator app, whatever the site's policy.
+HYGATE_STAFF_REQUIRE_TOTP = env.bool("HYGATE_STAFF_REQUIRE_TOTP", default=False)
 # How many reverse proxies in front of Hygate append to X-Forwarded-For (0: none, use
 # REMOTE_ADDR). The client address decides IP rate limits.
 HYGATE_TRUSTED_PROXIES = env.int("HYGATE_TRUSTED_PROXIES", default=0)

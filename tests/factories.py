@@ -1,9 +1,11 @@
 """factory-boy factories for the suite's data."""
 
 import factory
+from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
-from accounts.models import User
+from accounts import recovery, totp
+from accounts.models import Authenticator, RecoveryCode, SecurityPolicy, User
 from emailing.crypto import encrypt
 from emailing.models import EmailSettings
 
@@ -47,3 +49,46 @@ class EmailSettingsFactory(factory.django.DjangoModelFactory):
     version = 1
     resend_api_key = factory.LazyAttribute(lambda o: encrypt(o.api_key))
     smtp_password = factory.LazyAttribute(lambda o: encrypt(o.password))
+
+
+class AuthenticatorFactory(factory.django.DjangoModelFactory):
+    """A confirmed authenticator app; pass a plain base32 `key` (default: a fresh one)."""
+
+    class Meta:
+        model = Authenticator
+
+    class Params:
+        key = factory.LazyFunction(totp.new_secret)
+        unconfirmed = factory.Trait(confirmed_at=None)
+
+    user = factory.SubFactory(UserFactory)
+    secret = factory.LazyAttribute(lambda o: encrypt(o.key))
+    confirmed_at = factory.LazyFunction(timezone.now)
+
+
+class RecoveryCodeFactory(factory.django.DjangoModelFactory):
+    """One unused recovery code; pass the plain `code` to know it (stored hashed)."""
+
+    class Meta:
+        model = RecoveryCode
+
+    class Params:
+        code = "abcde-fghij"
+
+    user = factory.SubFactory(UserFactory)
+    code_hash = factory.LazyAttribute(lambda o: make_password(recovery.normalise(o.code)))
+
+
+class SecurityPolicyFactory(factory.django.DjangoModelFactory):
+    """The saved two-factor policy (the single row, id=1)."""
+
+    class Meta:
+        model = SecurityPolicy
+
+    id = 1
+    two_factor_policy = SecurityPolicy.TwoFactor.OFF
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        policy, _ = model_class.objects.update_or_create(id=kwargs.pop("id"), defaults=kwargs)
+        return policy

@@ -1,13 +1,22 @@
 """Re-encrypt every stored secret with the first key of HYGATE_ENCRYPTION_KEY."""
 
+from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from emailing import crypto
-from emailing.models import EmailSettings
 
-# Every model field that holds a secret encrypted with emailing.crypto.
-ENCRYPTED_FIELDS = [(EmailSettings, ["resend_api_key", "smtp_password"])]
+
+def encrypted_fields() -> list[tuple[type, tuple[str, ...]]]:
+    """Return every installed model that declares ENCRYPTED_FIELDS, with those fields.
+
+    Models of any app opt in with a class attribute, so this app needs to import none of them.
+    """
+    return [
+        (model, tuple(model.ENCRYPTED_FIELDS))
+        for model in apps.get_models()
+        if getattr(model, "ENCRYPTED_FIELDS", None)
+    ]
 
 
 class Command(BaseCommand):
@@ -19,7 +28,7 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args, **options) -> None:
         count = 0
-        for model, fields in ENCRYPTED_FIELDS:
+        for model, fields in encrypted_fields():
             for row in model.objects.select_for_update():
                 changed = []
                 for name in fields:

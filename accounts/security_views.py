@@ -1,0 +1,200 @@
+"""The user's security page (/accounts/security/) and Settings -> Security.
+
+Every change on the security page first asks for the password again (step-up, valid
+5 minutes); the flows in accounts.flows.two_factor do the work and e-mail the notices.
+"""
+
+from collections.abc import Callable
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods
+
+from accounts import recovery
+from accounts.flows import reauthentication, two_factor
+from accounts.models import SecurityPolicy
+from accounts.security_forms import (
+    ERRORS,
+    POLICY_HELP,
+    PasswordForm,
+    SecurityPolicyForm,
+    TotpCodeForm,
+)
+from core.access import settings_permission_required
+from core.ratelimit import consume, release, too_many_requests
+from core.redirects import requested_next
+
+
+def step_up_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Send a user who has not given their password in the last 5 minutes to give it."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not reauthentication.is_recent(request):
+            query = urlencode({"next": request.path})
+            return redirect(f"{reverse('accounts:security_reauthenticate')}?{query}")
+        return view(request, *args, **kwargs)
+
+    return login_required(wrapper)
+
+
+def _back_to(request: HttpRequest) -> str:
+    """Return the security page the user was on, never a page elsewhere."""
+    candidate = requested_next(request)
+    home = reverse("accounts:security")
+    return candidate if candidate.startswith(home) else home
+
+
+@never_cache
+@login_required
+def security_view(request: HttpRequest) -> HttpResponse:
+    """Show the user's two-factor methods and the changes they can make."""
+    user = request.user
+    authenticator = two_factor.active_authenticator(user)
+    policy = two_factor.current_policy()
+    return render(
+        request,
+        "accounts/security.html",
+        {
+            "authenticator": authenticator,
+            "recovery_left": recovery.remaining(user) if authenticator else 0,
+            "policy": policy,
+            "policy_help": POLICY_HELP[policy],
+            "step_up_left": reauthentication.seconds_left(request),
+        },
+    )
+
+
+@sensitive_post_parameters("password")
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def reauthenticate_view(request: HttpRequest) -> HttpResponse:
+    """Ask for the password again before a change to sign-in security."""
+    form = PasswordForm(request.POST or None)
+    email = request.user.email
+    if request.method == "POST" and form.is_valid():
+        # Counted before the slow hash, so passwords sent at once cannot slip past the limit.
+        if wait := consume(request, "reauthenticate", key=email):
+            return too_many_requests(request, wait)
+        if reauthentication.reauthenticate(request, form.cleaned_data["password"]):
+            release(request, "reauthenticate", key=email)
+            return redirect(_back_to(request))
+        form.add_error("password", ERRORS["wrong_password"])
+    return render(
+        request,
+        "accounts/security_reauthenticate.html",
+        {"form": form, "next": _back_to(request)},
+        status=400 if form.errors else 200,
+    )
+
+
+@never_cache
+@step_up_required
+@require_http_methods(["GET", "POST"])
+def authenticator_view(request: HttpRequest) -> HttpResponse:
+    """Enrol an authenticator app: start, scan or type the secret, confirm one code."""
+    user = request.user
+    if two_factor.active_authenticator(user) is not None:
+        messages.info(request, "Your authenticator app is already set up.")
+        return redirect("accounts:security")
+    action = request.POST.get("action")
+    form = TotpCodeForm(request.POST if action == "confirm" else None)
+    if request.method == "POST" and action == "start":
+        two_factor.begin_enrolment(user)
+        return redirect("accounts:security_authenticator")
+    if request.method == "POST" and action == "confirm" and form.is_valid():
+        codes = two_factor.confirm_enrolment(user, form.cleaned_data["code"])
+        if codes is not None:
+            messages.success(request, "Your authenticator app is set up.")
+            return _show_recovery_codes(request, codes)
+        form.add_error("code", ERRORS["code_refused"])
+    enrolment = two_factor.pending_enrolment(user)
+    if action == "confirm" and enrolment is None:
+        form.add_error(None, ERRORS["no_enrolment"])
+    return render(
+        request,
+        "accounts/security_authenticator.html",
+        {"enrolment": enrolment, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@never_cache
+@step_up_required
+@require_http_methods(["GET", "POST"])
+def remove_authenticator_view(request: HttpRequest) -> HttpResponse:
+    """Remove the authenticator app and its recovery codes, after a confirming POST."""
+    user = request.user
+    if two_factor.active_authenticator(user) is None:
+        return redirect("accounts:security")
+    if request.method == "POST":
+        two_factor.remove_authenticator(user)
+        messages.success(request, "Your authenticator app and its recovery codes were removed.")
+        return redirect("accounts:security")
+    return render(
+        request,
+        "accounts/security_remove.html",
+        {"required": two_factor.current_policy() == SecurityPolicy.TwoFactor.TOTP},
+    )
+
+
+@never_cache
+@step_up_required
+@require_http_methods(["GET", "POST"])
+def recovery_codes_view(request: HttpRequest) -> HttpResponse:
+    """Replace the recovery codes with ten new ones, shown once."""
+    user = request.user
+    if two_factor.active_authenticator(user) is None:
+        return redirect("accounts:security")
+    if request.method == "POST":
+        codes = two_factor.regenerate_recovery_codes(user)
+        messages.success(request, "New recovery codes were made. The old ones no longer work.")
+        return _show_recovery_codes(request, codes)
+    return render(
+        request, "accounts/security_recovery_codes.html", {"left": recovery.remaining(user)}
+    )
+
+
+def _show_recovery_codes(request: HttpRequest, codes: list[str]) -> HttpResponse:
+    # Rendered in the response to the POST itself (never_cache: no-store), so the plain
+    # codes are stored nowhere, not even in the session.
+    return render(request, "accounts/security_codes_shown.html", {"codes": codes})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@settings_permission_required(SecurityPolicy)
+def security_settings_view(request: HttpRequest) -> HttpResponse:
+    """Settings -> Security: the site's two-factor policy."""
+    saved = SecurityPolicy.load()
+    form = SecurityPolicyForm(
+        request.POST or None, initial={"two_factor_policy": saved.two_factor_policy}
+    )
+    if request.method == "POST" and form.is_valid():
+        policy = form.cleaned_data["two_factor_policy"]
+        before = two_factor.set_policy(policy, request.user)
+        labels = dict(SecurityPolicy.TwoFactor.choices)
+        messages.success(
+            request,
+            f"Two-factor policy saved: {labels[policy]}"
+            + (f" (was {labels[before]})." if before != policy else " (unchanged)."),
+        )
+        return redirect("security_settings")
+    return render(
+        request,
+        "settings/security.html",
+        {
+            "form": form,
+            "saved": saved,
+            "can_change": request.user.has_perm("accounts.change_securitypolicy"),
+        },
+        status=400 if form.errors else 200,
+    )
