@@ -28,7 +28,7 @@ def signup_view(request: HttpRequest) -> HttpResponse:
     """Open an account: e-mail, optional name, password; then the code page."""
     if request.user.is_authenticated:
         return redirect("dashboard")
-    form = SignupForm(request.POST or None)
+    form = SignupForm(request.POST or None, initial={"email": request.GET.get("email", "")})
     if request.method == "POST" and form.is_valid():
         if wait := consume(request, "signup_address", key=form.cleaned_data["email"]):
             return too_many_requests(request, wait)
@@ -102,7 +102,7 @@ def verify_resend_view(request: HttpRequest) -> HttpResponse:
 @rate_limit("login")
 def login_view(request: HttpRequest) -> HttpResponse:
     """Sign in with e-mail and password."""
-    form = LoginForm(request.POST or None)
+    form = LoginForm(request.POST or None, initial={"email": request.GET.get("email", "")})
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
         if wait := exceeded(request, "login_failed", key=email):

@@ -24,6 +24,7 @@ KINDS = {
     "account_exists": EmailLog.Kind.NOTICE,
     "password_reset": EmailLog.Kind.PASSWORD_RESET,
     "test_message": EmailLog.Kind.TEST,
+    "invitation": EmailLog.Kind.INVITATION,
 }
 
 

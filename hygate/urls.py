@@ -2,11 +2,14 @@ from django.contrib import admin
 from django.urls import include, path
 
 from hygate import views
+from organisations.views import invitation_view
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("accounts/", include("accounts.urls")),
     path("settings/", include("emailing.urls")),
+    path("orgs/", include("organisations.urls")),
+    path("invitations/<str:token>/", invitation_view, name="invitation"),
     # Staff sign in through Hygate's own sign-in (and its later second factor), never a
     # password-only form of the admin's.
     path("admin/login/", views.admin_login),

@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "core",
     "accounts",
     "emailing",
+    "organisations",
 ]
 
 MIDDLEWARE = [
@@ -118,6 +119,8 @@ HYGATE_RATE_LIMIT_RULES = {
     "verify_resend": "10/10m/ip",
     "password_reset": "10/m/ip",
     "password_reset_address": "3/h/key",
+    "organisation": "60/m/ip",
+    "invitation_org": "50/d/key",
 }
 # How many reverse proxies in front of Hygate append to X-Forwarded-For (0: none, use
 # REMOTE_ADDR). The client address decides IP rate limits.
