@@ -13,9 +13,9 @@ INVITATION_LIFETIME = timedelta(days=7)
 
 
 class Role(models.TextChoices):
-    OWNER = "owner", "owner"
-    ADMIN = "admin", "admin"
-    MEMBER = "member", "member"
+    OWNER = "owner", "Owner"
+    ADMIN = "admin", "Admin"
+    MEMBER = "member", "Member"
 
 
 class Organisation(models.Model):

@@ -76,7 +76,7 @@ def send_invitation(invitation: Invitation, token: str) -> Delivery:
             "organisation": invitation.organisation,
             "inviter": inviter,
             "inviter_name": inviter.get_full_name() if inviter else "A former member",
-            "role": invitation.get_role_display(),
+            "role": invitation.role,
             "invitation_url": invitation_url(token),
             "expires_days": INVITATION_LIFETIME.days,
             "expires_at": invitation.expires_at,
