@@ -20,7 +20,7 @@ from organisations.forms import (
     message_for,
     role_choices,
 )
-from organisations.models import Invitation, Membership
+from organisations.models import Invitation, Membership, Role
 from organisations.permissions import can_manage_member, require_manager, roles_grantable_by
 
 HISTORY_LENGTH = 20
@@ -35,7 +35,11 @@ def organisation_list_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         action = request.POST.get("action", "create")
         if action in ("accept", "decline"):
-            invitation = get_object_or_404(Invitation, pk=_pk(request.POST.get("invitation")))
+            invitation = get_object_or_404(
+                Invitation.objects.select_related("organisation"),
+                pk=_pk(request.POST.get("invitation")),
+                email__iexact=request.user.email,
+            )
             return _answer(request, invitation, action)
         if action != "create":
             return HttpResponseBadRequest()
@@ -227,6 +231,8 @@ def _render_organisation(
                 pk__in=all_invitations.open().values("pk")
             )[:HISTORY_LENGTH],
             "invite_form": invite_form if me.can_manage else None,
+            "sole_owner": me.is_owner
+            and not members.filter(role=Role.OWNER).exclude(pk=me.pk).exists(),
         },
         status=status,
     )

@@ -279,7 +279,8 @@ def test_an_invitation_from_the_list_cannot_be_taken_by_someone_else(client, own
     invitation = InvitationFactory(organisation=owner.organisation, email="grace@example.com")
     client.force_login(UserFactory())
     response = client.post(ORGS, {"action": "accept", "invitation": invitation.pk})
-    assert response.status_code == 403
+    assert response.status_code == 404
+    assert not Membership.objects.exclude(pk=owner.pk).exists()
 
 
 def test_an_admin_may_invite_admins_and_members_but_not_owners(client, outbox):

@@ -149,6 +149,8 @@ def test_an_owner_makes_someone_else_an_owner_then_steps_down(client):
 def test_the_last_owner_can_neither_leave_nor_be_demoted(client):
     me = signed_in(client, MembershipFactory(role=Role.OWNER))
     MembershipFactory(organisation=me.organisation, role=Role.ADMIN)
+    content = client.get(page(me.organisation)).content.decode()
+    assert "You are the only owner" in content and 'value="leave"' not in content
 
     response = client.post(page(me.organisation), {"action": "leave"}, follow=True)
     assert "needs at least one owner" in response.content.decode()
