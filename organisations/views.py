@@ -227,6 +227,7 @@ def _render_organisation(
             "rows": rows,
             "role_choices": role_choices(grantable),
             "open_invitations": all_invitations.open().order_by("expires_at"),
+            "grantable": grantable,
             "answered_invitations": all_invitations.exclude(
                 pk__in=all_invitations.open().values("pk")
             )[:HISTORY_LENGTH],

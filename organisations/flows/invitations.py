@@ -119,6 +119,7 @@ def invite(
 def resend(request: HttpRequest, actor: Membership, invitation: Invitation) -> Delivery:
     """Send the invitation again with a fresh link and expiry; the old link dies."""
     require_manager(actor)
+    require_grantable(actor, invitation.role)
     if not invitation.is_open:
         raise Refused("not_open")
     _count_against_daily_limit(request, invitation.organisation)
@@ -138,6 +139,7 @@ def resend(request: HttpRequest, actor: Membership, invitation: Invitation) -> D
 def revoke(actor: Membership, invitation: Invitation) -> None:
     """Withdraw an open invitation; its link then says so."""
     require_manager(actor)
+    require_grantable(actor, invitation.role)
     updated = (
         Invitation.objects.open()
         .filter(pk=invitation.pk)

@@ -342,3 +342,20 @@ def test_the_51st_invitation_of_the_day_is_refused(client, owner, outbox):
     assert "as many invitations as a day allows (50)" in response.content.decode()
     assert not Invitation.objects.filter(email="one.too.many@example.net").exists()
     assert len(outbox) == 50
+
+
+def test_an_admin_cannot_resend_or_revoke_an_invitation_to_become_owner(client, outbox):
+    admin = MembershipFactory(role=Role.ADMIN, organisation__slug="acme")
+    invitation = InvitationFactory(organisation=admin.organisation, role=Role.OWNER)
+    client.force_login(admin.user)
+
+    assert (
+        f'name="invitation" value="{invitation.pk}"'
+        not in client.get("/orgs/acme/").content.decode()
+    )
+    for action in ("resend", "revoke"):
+        response = client.post("/orgs/acme/", {"action": action, "invitation": invitation.pk})
+        assert response.status_code == 403
+    invitation.refresh_from_db()
+    assert invitation.state == Invitation.State.PENDING
+    assert outbox == []
