@@ -55,7 +55,7 @@ def signup_view(request: HttpRequest) -> HttpResponse:
     """Open an account: e-mail, optional name, password; then the code page."""
     if request.user.is_authenticated:
         return redirect("dashboard")
-    form = SignupForm(request.POST or None)
+    form = SignupForm(request.POST or None, initial={"email": request.GET.get("email", "")})
     if request.method == "POST" and form.is_valid():
         if wait := consume(request, "signup_address", key=form.cleaned_data["email"]):
             return too_many_requests(request, wait)
@@ -131,7 +131,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
     all slip under the limit; a right one gives its count back. A browser holding the
     account's device cookie is counted apart from everyone else.
     """
-    form = LoginForm(request.POST or None)
+    form = LoginForm(request.POST or None, initial={"email": request.GET.get("email", "")})
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
         device_id = device.trusted_device(request, email)

@@ -26,6 +26,7 @@ KINDS = {
     "password_reset": EmailLog.Kind.PASSWORD_RESET,
     "test_message": EmailLog.Kind.TEST,
     "security_notice": EmailLog.Kind.NOTICE,
+    "invitation": EmailLog.Kind.INVITATION,
 }
 
 

@@ -3,12 +3,15 @@ from django.urls import include, path
 
 from accounts.security_views import security_settings_view
 from hygate import views
+from organisations.views import invitation_view
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("accounts/", include("accounts.urls")),
     path("settings/", include("emailing.urls")),
     path("settings/security/", security_settings_view, name="security_settings"),
+    path("orgs/", include("organisations.urls")),
+    path("invitations/<str:token>/", invitation_view, name="invitation"),
     # Staff sign in through Hygate's own sign-in (and its later second factor), never a
     # password-only form of the admin's.
     path("admin/login/", views.admin_login),

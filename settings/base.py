@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "core",
     "accounts",
     "emailing",
+    "organisations",
 ]
 
 MIDDLEWARE = [
@@ -122,6 +123,8 @@ HYGATE_RATE_LIMIT_RULES = {
     "password_reset": "10/m/ip",
     "password_reset_address": "3/h/key",
     "reauthenticate": "5/5m/key",
+    "organisation": "60/m/ip",
+    "invitation_org": "50/d/key",
 }
 # Staff must pass the second step with an authenticator app, whatever the site's policy.
 HYGATE_STAFF_REQUIRE_TOTP = env.bool("HYGATE_STAFF_REQUIRE_TOTP", default=False)

@@ -8,6 +8,14 @@ from accounts import recovery, totp
 from accounts.models import Authenticator, RecoveryCode, SecurityPolicy, User
 from emailing.crypto import encrypt
 from emailing.models import EmailSettings
+from organisations.models import (
+    INVITATION_LIFETIME,
+    Invitation,
+    Membership,
+    Organisation,
+    Role,
+    hash_token,
+)
 
 DEFAULT_PASSWORD = "correct horse battery staple"
 
@@ -92,3 +100,39 @@ class SecurityPolicyFactory(factory.django.DjangoModelFactory):
     def _create(cls, model_class, *args, **kwargs):
         policy, _ = model_class.objects.update_or_create(id=kwargs.pop("id"), defaults=kwargs)
         return policy
+
+
+class OrganisationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organisation
+
+    name = factory.Sequence(lambda n: f"Organisation {n}")
+    slug = factory.Sequence(lambda n: f"organisation-{n}")
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    """A member; pass role=Role.OWNER or Role.ADMIN for more."""
+
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    organisation = factory.SubFactory(OrganisationFactory)
+    role = Role.MEMBER
+
+
+class InvitationFactory(factory.django.DjangoModelFactory):
+    """A pending invitation whose link carries `token` (stored only as its hash)."""
+
+    class Meta:
+        model = Invitation
+
+    class Params:
+        token = factory.Sequence(lambda n: f"test-invitation-token-{n:04d}-abcdefghijklmnopqrst")
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    email = factory.Sequence(lambda n: f"invitee{n}@example.com")
+    role = Role.MEMBER
+    invited_by = factory.SubFactory(UserFactory)
+    token_hash = factory.LazyAttribute(lambda o: hash_token(o.token))
+    expires_at = factory.LazyFunction(lambda: timezone.now() + INVITATION_LIFETIME)

@@ -1,0 +1,203 @@
+"""Inviting people by e-mail, and the invited person's answer.
+
+The link carries a random token (`secrets.token_urlsafe(32)`); the database keeps only its
+SHA-256, and finds an invitation by that hash. Every new token (an invitation to the same
+address again, a resend) overwrites the hash, so the older link stops working at once.
+"""
+
+import secrets
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from core.ratelimit import consume, parse_rules
+from emailing.messages import Delivery, send_message
+from organisations.flows import LimitReached, Refused
+from organisations.models import (
+    INVITATION_LIFETIME,
+    Invitation,
+    Membership,
+    Organisation,
+    hash_token,
+)
+from organisations.permissions import require_grantable, require_manager
+
+DAILY_LIMIT_ACTION = "invitation_org"
+
+
+def new_token() -> str:
+    """Return a fresh random link token (256 bits)."""
+    return secrets.token_urlsafe(32)
+
+
+def invitation_url(token: str) -> str:
+    """Return the absolute link an invitation e-mail carries."""
+    return settings.HYGATE_SITE_URL + reverse("invitation", kwargs={"token": token})
+
+
+def find_invitation(token: str) -> Invitation | None:
+    """Return the invitation whose link carries this token, looked up by its hash."""
+    return (
+        Invitation.objects.select_related("organisation", "invited_by")
+        .filter(token_hash=hash_token(token))
+        .first()
+    )
+
+
+def pending_invitations_for(user: User) -> list[Invitation]:
+    """Return the working invitations addressed to the user's verified address."""
+    if not user.is_verified:
+        return []
+    return list(
+        Invitation.objects.pending()
+        .filter(email__iexact=user.email)
+        .select_related("organisation", "invited_by")
+    )
+
+
+def _count_against_daily_limit(request: HttpRequest, organisation: Organisation) -> None:
+    if wait := consume(request, DAILY_LIMIT_ACTION, key=str(organisation.pk)):
+        rule = settings.HYGATE_RATE_LIMIT_RULES[DAILY_LIMIT_ACTION]
+        raise LimitReached(wait, limit=parse_rules(rule)[0].amount)
+
+
+def send_invitation(invitation: Invitation, token: str) -> Delivery:
+    """E-mail the invitation's link and record whether it went out."""
+    inviter = invitation.invited_by
+    delivery = send_message(
+        "invitation",
+        invitation.email,
+        {
+            "organisation": invitation.organisation,
+            "inviter": inviter,
+            "inviter_name": inviter.get_full_name() if inviter else "A former member",
+            "role": invitation.role,
+            "invitation_url": invitation_url(token),
+            "expires_days": INVITATION_LIFETIME.days,
+            "expires_at": invitation.expires_at,
+        },
+    )
+    invitation.send_failed = not delivery.sent
+    invitation.sent_at = timezone.now() if delivery.sent else invitation.sent_at
+    invitation.save(update_fields=["send_failed", "sent_at"])
+    return delivery
+
+
+def invite(
+    request: HttpRequest, actor: Membership, email: str, role: str
+) -> tuple[Invitation, Delivery]:
+    """Invite an address with a role, replacing its open invitation, and e-mail the link."""
+    require_manager(actor)
+    require_grantable(actor, role)
+    organisation = actor.organisation
+    if Membership.objects.filter(organisation=organisation, user__email__iexact=email).exists():
+        raise Refused("already_member", email=email)
+    _count_against_daily_limit(request, organisation)
+    token = new_token()
+    with transaction.atomic():
+        # Serialise invitations of one organisation, so one address never gets two open ones.
+        Organisation.objects.select_for_update().filter(pk=organisation.pk).first()
+        invitation = (
+            Invitation.objects.open().filter(organisation=organisation, email__iexact=email).first()
+        ) or Invitation(organisation=organisation, email=email)
+        now = timezone.now()
+        invitation.role = role
+        invitation.invited_by = actor.user
+        invitation.token_hash = hash_token(token)
+        invitation.created_at = now
+        invitation.expires_at = now + INVITATION_LIFETIME
+        invitation.send_failed = False
+        invitation.save()
+    return invitation, send_invitation(invitation, token)
+
+
+def resend(request: HttpRequest, actor: Membership, invitation: Invitation) -> Delivery:
+    """Send the invitation again with a fresh link and expiry; the old link dies."""
+    require_manager(actor)
+    require_grantable(actor, invitation.role)
+    if not invitation.is_open:
+        raise Refused("not_open")
+    _count_against_daily_limit(request, invitation.organisation)
+    token = new_token()
+    now = timezone.now()
+    updated = (
+        Invitation.objects.open()
+        .filter(pk=invitation.pk)
+        .update(token_hash=hash_token(token), expires_at=now + INVITATION_LIFETIME)
+    )
+    if not updated:
+        raise Refused("not_open")
+    invitation.refresh_from_db()
+    return send_invitation(invitation, token)
+
+
+def revoke(actor: Membership, invitation: Invitation) -> None:
+    """Withdraw an open invitation; its link then says so."""
+    require_manager(actor)
+    require_grantable(actor, invitation.role)
+    updated = (
+        Invitation.objects.open()
+        .filter(pk=invitation.pk)
+        .update(revoked_at=timezone.now(), revoked_by=actor.user)
+    )
+    if not updated:
+        raise Refused("not_open")
+
+
+def _lock(invitation: Invitation) -> Invitation:
+    return Invitation.objects.select_for_update().get(pk=invitation.pk)
+
+
+def _require_answerable(user: User, invitation: Invitation) -> None:
+    """Refuse an invitation that is not pending or not addressed to the user."""
+    state = invitation.state
+    if state != Invitation.State.PENDING:
+        raise Refused(f"invitation_{state}")
+    if not invitation.is_for(user):
+        raise PermissionDenied("This invitation is for another address.")
+
+
+def accept(user: User, invitation: Invitation) -> Membership:
+    """Join the organisation with the invitation's role; accepting again changes nothing."""
+    with transaction.atomic():
+        invitation = _lock(invitation)
+        if invitation.accepted_by_id == user.pk:
+            membership = Membership.objects.filter(
+                user=user, organisation_id=invitation.organisation_id
+            ).first()
+            if membership is not None:
+                return membership
+        _require_answerable(user, invitation)
+        # Someone already in the organisation keeps the role they have.
+        membership, _ = Membership.objects.get_or_create(
+            user=user,
+            organisation_id=invitation.organisation_id,
+            defaults={"role": invitation.role},
+        )
+        invitation.accepted_at = timezone.now()
+        invitation.accepted_by = user
+        invitation.save(update_fields=["accepted_at", "accepted_by"])
+        return membership
+
+
+def decline(user: User, invitation: Invitation) -> None:
+    """Turn the invitation down; its link then says so. Declining again changes nothing."""
+    with transaction.atomic():
+        invitation = _lock(invitation)
+        if invitation.declined_by_id == user.pk:
+            return
+        _require_answerable(user, invitation)
+        invitation.declined_at = timezone.now()
+        invitation.declined_by = user
+        invitation.save(update_fields=["declined_at", "declined_by"])
+
+
+def purge_expired_invitations() -> int:
+    """Delete invitations past their expiry that nobody accepted; return how many."""
+    deleted, _ = Invitation.objects.filter(expires_at__lt=timezone.now(), accepted_at=None).delete()
+    return deleted

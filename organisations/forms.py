@@ -1,0 +1,76 @@
+"""Forms for the organisation pages; every user-facing error message lives here, by code."""
+
+from django import forms
+
+from accounts.models import User
+from organisations.models import Role
+
+ERRORS = {
+    "already_member": "{email} is already a member of this organisation. No invitation was sent.",
+    "daily_limit": (
+        "This organisation has sent as many invitations as a day allows ({limit}). "
+        "Try again in about {hours} hours."
+    ),
+    "send_failed": (
+        "We could not send the invitation e-mail to {email}. The invitation is kept: "
+        "use “Resend” to try again."
+    ),
+    "last_owner": ("An organisation needs at least one owner. Make someone else an owner first."),
+    "not_open": "That invitation has already been answered or revoked.",
+    "gone": "That person is no longer a member.",
+    "busy": "Please try again in a moment.",
+    "name_blank": "Give the organisation a name.",
+    "invitation_expired": (
+        "This invitation has expired. Ask the person who invited you to send a new one."
+    ),
+    "invitation_revoked": (
+        "This invitation was withdrawn. Ask the person who invited you if you should still join."
+    ),
+    "invitation_declined": (
+        "This invitation was declined. Ask the person who invited you to send a new one."
+    ),
+    "invitation_accepted": (
+        "This invitation has already been used. Ask the person who invited you for a new one."
+    ),
+}
+
+
+def message_for(code: str, **params: object) -> str:
+    """Return the message of an error code, filled in."""
+    return ERRORS[code].format(**params)
+
+
+def role_choices(roles: list[str]) -> list[tuple[str, str]]:
+    return [(role, Role(role).label) for role in roles]
+
+
+class OrganisationForm(forms.Form):
+    name = forms.CharField(
+        label="Name",
+        max_length=100,
+        widget=forms.TextInput(attrs={"autocomplete": "organization"}),
+        error_messages={"required": ERRORS["name_blank"]},
+    )
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(
+        label="E-mail address",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    role = forms.ChoiceField(label="Role")
+
+    def __init__(self, *args, roles: list[str], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = role_choices(roles)
+        self.fields["role"].initial = Role.MEMBER
+
+    def clean_email(self) -> str:
+        return User.objects.normalize_email(self.cleaned_data["email"])
+
+
+class RoleForm(forms.Form):
+    """A member's new role; whether the actor may give it is the flow's to decide."""
+
+    role = forms.ChoiceField(label="Role", choices=Role.choices)
