@@ -5,6 +5,7 @@ import unicodedata
 from django import forms
 from django.contrib.auth import password_validation
 
+from accounts import recovery
 from accounts.codes import CODE_DIGITS, normalise_code
 from accounts.models import User
 
@@ -22,6 +23,18 @@ ERRORS = {
         "{when}; we have told the address's owner by e-mail."
     ),
     "name_characters": "A name cannot contain line breaks or other control characters.",
+    "missing": "No code is waiting for this sign-in. Ask for a new code below.",
+    "second_step_locked": (
+        "Too many wrong codes were entered for this account. Its second step is locked for "
+        "{when}; we have told the account's owner by e-mail."
+    ),
+    "totp_incorrect": (
+        "That code is not right, or it was already used. Wait for the next code in the app "
+        "and check that your phone's clock is set automatically."
+    ),
+    "second_step_code_format": f"Enter the {CODE_DIGITS}-digit code.",
+    "recovery_format": "Enter a recovery code: 10 letters and digits, like abcde-fghij.",
+    "recovery_refused": "That recovery code is not right, or it was already used.",
 }
 
 # Why no new code was sent, by SendRefusal.
@@ -131,3 +144,36 @@ class CodeForm(forms.Form):
 
 class PasswordResetRequestForm(forms.Form):
     email = _email_field("email")
+
+
+class SecondStepCodeForm(CodeForm):
+    """The 6-digit code of the second step: e-mailed, or from the authenticator app."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["code"].error_messages["required"] = ERRORS["second_step_code_format"]
+
+    def clean_code(self) -> str:
+        code = normalise_code(self.cleaned_data["code"])
+        if len(code) != CODE_DIGITS or not code.isascii() or not code.isdigit():
+            raise forms.ValidationError(
+                ERRORS["second_step_code_format"], code="second_step_code_format"
+            )
+        return code
+
+
+class RecoveryCodeForm(forms.Form):
+    recovery_code = forms.CharField(
+        label="Recovery code",
+        max_length=40,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "autocapitalize": "none", "spellcheck": "false"}
+        ),
+        error_messages={"required": ERRORS["recovery_format"]},
+    )
+
+    def clean_recovery_code(self) -> str:
+        code = recovery.normalise(self.cleaned_data["recovery_code"])
+        if not recovery.looks_like_code(code):
+            raise forms.ValidationError(ERRORS["recovery_format"], code="recovery_format")
+        return code

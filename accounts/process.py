@@ -143,10 +143,15 @@ class CodeProcess(SessionProcess):
         """What a decoy sends instead of a code (nothing, unless a flow says otherwise)."""
         return Delivery(sent=True)
 
-    def send_code(self) -> SendOutcome:
-        """Issue and e-mail a new code, if the account's cooldown, quota and lock allow it."""
+    def send_code(self, *, fresh: bool = False) -> SendOutcome:
+        """Issue and e-mail a new code, if the account's cooldown, quota and lock allow it.
+
+        `fresh` skips the cooldown (never the quota or the lock), for a flow whose every
+        start must have a code of its own, such as each sign-in's second step.
+        """
+        cooldown = timedelta(0) if fresh else self.resend_cooldown
         claim = (
-            codes.claim_send(self.budget_id, self.purpose, self.resend_cooldown)
+            codes.claim_send(self.budget_id, self.purpose, cooldown)
             if self.budget_id
             else SendClaim()
         )

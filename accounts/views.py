@@ -13,17 +13,21 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts import device
 from accounts.codes import SendRefusal
 from accounts.flows import login as login_flow
-from accounts.flows import password_reset, signup, verification
+from accounts.flows import password_reset, second_factor, signup, two_factor, verification
 from accounts.forms import (
     ERRORS,
     SEND_REFUSALS,
     CodeForm,
     LoginForm,
     PasswordResetRequestForm,
+    RecoveryCodeForm,
+    SecondStepCodeForm,
     SignupForm,
     in_words,
 )
 from accounts.process import SendOutcome
+from accounts.security_forms import ERRORS as SECURITY_ERRORS
+from accounts.security_forms import TotpCodeForm
 from core.ratelimit import consume, rate_limit, release, too_many_requests
 from core.redirects import REDIRECT_FIELD_NAME, requested_next
 
@@ -149,6 +153,139 @@ def login_view(request: HttpRequest) -> HttpResponse:
         request,
         "accounts/login.html",
         {"form": form, "next": requested_next(request), "redirect_field": REDIRECT_FIELD_NAME},
+        status=400 if form.errors else 200,
+    )
+
+
+def _pending_user(request: HttpRequest):
+    """The pending sign-in of this session and its user, or (None, None) when there is none."""
+    pending = login_flow.get_pending(request)
+    user = pending.user() if pending is not None else None
+    if pending is None or user is None or "requirement" not in pending.state:
+        login_flow.cancel(request)
+        return None, None
+    return pending, user
+
+
+def _sign_in_again(request: HttpRequest) -> HttpResponse:
+    messages.info(request, "Your sign-in has ended or timed out. Please sign in again.")
+    return redirect("accounts:login")
+
+
+@sensitive_post_parameters("code", "recovery_code")
+@never_cache
+@require_http_methods(["GET", "POST"])
+@rate_limit("two_factor")
+def login_2fa_view(request: HttpRequest) -> HttpResponse:
+    """The second step: an e-mailed or authenticator code, or a recovery code."""
+    pending, user = _pending_user(request)
+    if pending is None:
+        return _sign_in_again(request)
+    action = request.POST.get("action", "verify") if request.method == "POST" else ""
+    code_form = SecondStepCodeForm(request.POST if action == "verify" else None)
+    recovery_form = RecoveryCodeForm(request.POST if action == "recovery" else None)
+    if request.method == "POST":
+        if action == "cancel":
+            login_flow.cancel(request)
+            messages.info(request, "Sign-in cancelled.")
+            return redirect("accounts:login")
+        if action == "resend":
+            _tell_send_outcome(
+                request, second_factor.send_new_code(request, pending, user), user.email
+            )
+            return redirect("accounts:login_2fa")
+        if action == "switch":
+            method = request.POST.get("method", "")
+            _tell_send_outcome(request, second_factor.switch_method(request, pending, user, method))
+            return redirect("accounts:login_2fa")
+        if action == "verify" and code_form.is_valid():
+            result = second_factor.check_code(
+                request, pending, user, code_form.cleaned_data["code"]
+            )
+            if result.accepted:
+                return redirect(login_flow.pass_second_factor(request, pending, user))
+            code_form.add_check_error(
+                _second_step_error(pending, result.outcome),
+                result.attempts_left,
+                result.wait_seconds,
+            )
+        if action == "recovery" and recovery_form.is_valid():
+            outcome, number = second_factor.use_recovery_code(
+                user, recovery_form.cleaned_data["recovery_code"]
+            )
+            if outcome is second_factor.Outcome.PASSED:
+                messages.warning(
+                    request,
+                    f"You signed in with a recovery code. {number} of them are left; make new ones "
+                    "on the Security page if you are running out.",
+                )
+                return redirect(login_flow.pass_second_factor(request, pending, user))
+            message = (
+                ERRORS["second_step_locked"].format(when=in_words(number))
+                if outcome is second_factor.Outcome.LOCKED
+                else ERRORS["recovery_refused"]
+            )
+            recovery_form.add_error("recovery_code", message)
+    method = pending.state.get("method")
+    return render(
+        request,
+        "accounts/login_2fa.html",
+        {
+            "form": code_form,
+            "recovery_form": recovery_form,
+            "method": method,
+            "other_methods": [
+                m for m in second_factor.methods(pending) if m not in (method, "recovery")
+            ],
+            "recovery_accepted": "recovery" in pending.state.get("accepted", []),
+            "enrolling": second_factor.needs_enrolment(pending),
+            "email": user.email,
+            "expires_minutes": second_factor.CODE_LIFETIME.seconds // 60,
+            "locked": in_words(wait) if (wait := second_factor.seconds_locked(user)) else "",
+            "wait": second_factor.seconds_until_resend(user) if method == "email" else 0,
+        },
+        status=400 if code_form.errors or recovery_form.errors else 200,
+    )
+
+
+def _second_step_error(pending, outcome: str) -> str:
+    if outcome == "locked":
+        return "second_step_locked"
+    if outcome == "incorrect" and pending.state.get("method") == "totp":
+        return "totp_incorrect"
+    return outcome
+
+
+@sensitive_post_parameters("code")
+@never_cache
+@require_http_methods(["GET", "POST"])
+@rate_limit("two_factor")
+def login_enrol_view(request: HttpRequest) -> HttpResponse:
+    """Set up the authenticator app that the site requires, inside the pending sign-in."""
+    pending, user = _pending_user(request)
+    if pending is None:
+        return _sign_in_again(request)
+    if not login_flow.may_enrol(pending):
+        return redirect("accounts:login_2fa")
+    form = TotpCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        codes = two_factor.confirm_enrolment(user, form.cleaned_data["code"])
+        if codes is not None:
+            landing = login_flow.finish(request, pending, user)
+            return render(
+                request, "accounts/login_enrolled.html", {"codes": codes, "landing": landing}
+            )
+        form.add_error("code", SECURITY_ERRORS["code_refused"])
+    try:
+        enrolment = two_factor.pending_enrolment(user) or two_factor.begin_enrolment(user)
+    except two_factor.AlreadyEnrolled:
+        login_flow.cancel(request)
+        messages.info(request, "An authenticator app is already set up. Sign in again with it.")
+        return redirect("accounts:login")
+    return render(
+        request,
+        "accounts/login_enrol.html",
+        {"form": form, "enrolment": enrolment},
         status=400 if form.errors else 200,
     )
 

@@ -23,6 +23,7 @@ KINDS = {
     "verification_code": EmailLog.Kind.VERIFICATION,
     "account_exists": EmailLog.Kind.NOTICE,
     "code_lock": EmailLog.Kind.NOTICE,
+    "two_factor_code": EmailLog.Kind.TWO_FACTOR,
     "password_reset": EmailLog.Kind.PASSWORD_RESET,
     "test_message": EmailLog.Kind.TEST,
     "security_notice": EmailLog.Kind.NOTICE,

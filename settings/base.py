@@ -120,6 +120,7 @@ HYGATE_RATE_LIMIT_RULES = {
     "signup_address": "5/h/key",
     "verify": "20/m/ip",
     "verify_resend": "10/10m/ip",
+    "two_factor": "30/m/ip",
     "password_reset": "10/m/ip",
     "password_reset_address": "3/h/key",
     "reauthenticate": "5/5m/key",

@@ -2,8 +2,9 @@
 
 Between the password and the session sits a *pending sign-in* (a SessionProcess, never a
 half-signed-in user). It lives 10 minutes and survives visits to other pages; it ends
-when the sign-in completes, on a new password sign-in, or on cancel. Further steps (a
-second factor) slot in as stages returned by `next_stage()`.
+when the sign-in completes, on a new password sign-in, or on cancel. When the site policy
+or the user's own authenticator asks for it, the second step (accounts.flows.second_factor)
+runs inside it; only once that passes does a session exist.
 """
 
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from accounts import device
-from accounts.flows import verification
+from accounts.flows import second_factor, verification
 from accounts.models import User
 from accounts.process import SendOutcome, SessionProcess
 from core.redirects import safe_next_url
@@ -67,8 +68,9 @@ def get_pending(request: HttpRequest) -> PendingSignIn | None:
 
 
 def cancel(request: HttpRequest) -> None:
-    """End the pending sign-in, if there is one."""
+    """End the pending sign-in, and its second step, if there is one."""
     PendingSignIn.discard(request)
+    second_factor.end(request)
 
 
 def begin(request: HttpRequest, user: User, next_url: str = "") -> NextStep:
@@ -84,20 +86,29 @@ def begin(request: HttpRequest, user: User, next_url: str = "") -> NextStep:
     pending = PendingSignIn.initiate(
         request, user_id=user.pk, next_url=next_url, auth_hash=user.get_session_auth_hash()
     )
-    return NextStep(advance(request, pending, user))
+    applies, sent = second_factor.start(request, pending, user)
+    if not applies:
+        return NextStep(finish(request, pending, user))
+    return NextStep(reverse("accounts:login_2fa"), sent)
 
 
-def next_stage(request: HttpRequest, pending: PendingSignIn, user: User) -> str | None:
-    """Return the URL of the next step this sign-in still needs, or None when none is left."""
-    return None
+def pass_second_factor(request: HttpRequest, pending: PendingSignIn, user: User) -> str:
+    """The second step passed: set up the required authenticator first, or sign in."""
+    if second_factor.needs_enrolment(pending):
+        pending.state["inbox_confirmed"] = True
+        pending.save()
+        return reverse("accounts:login_enrol")
+    return finish(request, pending, user)
 
 
-def advance(request: HttpRequest, pending: PendingSignIn, user: User) -> str:
-    """Move a pending sign-in on: to its next step, or into a signed-in session."""
-    stage_url = next_stage(request, pending, user)
-    if stage_url is not None:
-        return stage_url
-    pending.end()
+def may_enrol(pending: PendingSignIn) -> bool:
+    """Say whether this sign-in may set up an authenticator now (its inbox code passed)."""
+    return second_factor.needs_enrolment(pending) and pending.state.get("inbox_confirmed") is True
+
+
+def finish(request: HttpRequest, pending: PendingSignIn, user: User) -> str:
+    """End the pending sign-in with a signed-in session; return the safe page to land on."""
+    cancel(request)
     return complete(request, user, pending.next_url)
 
 

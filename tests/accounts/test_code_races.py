@@ -20,24 +20,25 @@ pytestmark = [
 ]
 
 
-def guess_in_thread(user, code):
+def guess_in_thread(user, code, purpose=PURPOSE):
     try:
-        return check_email_code(user, PURPOSE, code).outcome
+        return check_email_code(user, purpose, code).outcome
     finally:
         connections.close_all()
 
 
-def test_twenty_simultaneous_wrong_guesses_count_as_at_most_three():
-    user = UserFactory(unverified=True)
-    code = issue_email_code(user, PURPOSE, timedelta(minutes=15))
+@pytest.mark.parametrize("purpose", [PURPOSE, EmailCode.Purpose.SIGN_IN])
+def test_twenty_simultaneous_wrong_guesses_count_as_at_most_three(purpose):
+    user = UserFactory(unverified=purpose == PURPOSE)
+    code = issue_email_code(user, purpose, timedelta(minutes=5))
     wrong = f"{(int(code) + 1) % 10**6:06d}"
 
     with ThreadPoolExecutor(max_workers=20) as pool:
-        outcomes = list(pool.map(lambda _: guess_in_thread(user, wrong), range(20)))
+        outcomes = list(pool.map(lambda _: guess_in_thread(user, wrong, purpose), range(20)))
 
     assert outcomes.count(CodeCheck.INCORRECT) <= 2
     assert EmailCode.objects.get(user=user).failed_attempts == 3
-    assert check_email_code(user, PURPOSE, code).outcome is CodeCheck.TOO_MANY_ATTEMPTS
+    assert check_email_code(user, purpose, code).outcome is CodeCheck.TOO_MANY_ATTEMPTS
 
 
 def test_a_right_code_sent_twice_at_once_is_accepted_once():

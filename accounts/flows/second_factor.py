@@ -1,0 +1,200 @@
+"""The second step of signing in: an e-mailed code, an authenticator's code or a recovery code.
+
+It runs inside a pending sign-in (accounts.flows.login), before any session exists. What it
+asks for comes from the site policy (`two_factor.required_for`). E-mailed codes are one more
+`CodeProcess` (6 digits, 5 minutes, 3 tries, a new one for each sign-in, 30 s between two),
+and every wrong code of any kind, e-mailed, authenticator or recovery, spends the same
+budget: 10 wrong in an hour lock the account's second step for an hour and e-mail its
+owner. HYGATE_RATE_LIMITS=off does not turn that off. A code that cannot be sent never
+lets anyone through: the step simply waits for one that can.
+
+Under the `totp` policy a user without an authenticator enrols one here, but only after
+an e-mailed code has shown that they read the account's mail: a password alone never
+sets the second factor of an account.
+"""
+
+from datetime import timedelta
+from enum import StrEnum
+
+from django.http import HttpRequest
+from django.utils.crypto import constant_time_compare
+
+from accounts import codes, recovery
+from accounts.codes import CheckResult, CodeCheck
+from accounts.flows import two_factor
+from accounts.flows.two_factor import Method, Requirement
+from accounts.models import EmailCode, User
+from accounts.process import CodeProcess, SendOutcome, SessionProcess
+from emailing.messages import Delivery, send_message
+
+PURPOSE = EmailCode.Purpose.SIGN_IN
+CODE_LIFETIME = timedelta(minutes=5)
+RESEND_COOLDOWN = timedelta(seconds=30)
+
+
+class SignInCode(CodeProcess):
+    """The e-mailed code of one sign-in's second step."""
+
+    session_key = "hygate.sign_in_code"
+    lifetime = timedelta(minutes=10)
+    purpose = PURPOSE
+    code_lifetime = CODE_LIFETIME
+    resend_cooldown = RESEND_COOLDOWN
+
+    def accepts(self, user: User) -> bool:
+        return user.is_active and constant_time_compare(
+            user.get_session_auth_hash(), self.state.get("auth_hash")
+        )
+
+    def deliver_code(self, user: User, code: str) -> Delivery:
+        return send_message(
+            "two_factor_code",
+            user.email,
+            {"user": user, "code": code, "expires_minutes": CODE_LIFETIME.seconds // 60},
+        )
+
+    def on_locked(self, user: User) -> None:
+        send_lock_notice(user)
+
+
+class Outcome(StrEnum):
+    """What typing a code at the second step did."""
+
+    PASSED = "passed"
+    REFUSED = "refused"
+    LOCKED = "locked"
+
+
+def send_lock_notice(user: User) -> Delivery:
+    """Tell the owner that their second step is locked after too many wrong codes."""
+    return send_message(
+        "code_lock", user.email, {"what": "signing in (the second step)", "hours": 1}
+    )
+
+
+def methods(pending: SessionProcess) -> list[str]:
+    """The ways this sign-in may pass its second step, the one in use first."""
+    accepted = pending.state.get("accepted", [])
+    current = pending.state.get("method")
+    return sorted(accepted, key=lambda m: (m != current, m))
+
+
+def start(
+    request: HttpRequest, pending: SessionProcess, user: User
+) -> tuple[bool, SendOutcome | None]:
+    """Decide what this sign-in's second step asks for; e-mail a code if that is the way.
+
+    Returns whether a second step applies, and what became of the code it e-mailed (None
+    when it starts with the authenticator app).
+    """
+    requirement = two_factor.required_for(user)
+    if requirement is None:
+        return False, None
+    accepted = sorted(two_factor.accepted_methods(user))
+    if requirement == Requirement.ENROL:
+        accepted = [Method.EMAIL.value]  # the inbox first, then the new authenticator
+    method = Method.TOTP.value if Method.TOTP.value in accepted else Method.EMAIL.value
+    pending.state.update(requirement=requirement, accepted=accepted, method=method)
+    pending.save()
+    if method == Method.EMAIL:
+        return True, _send_code(request, pending, user)
+    return True, None
+
+
+def _send_code(request: HttpRequest, pending: SessionProcess, user: User) -> SendOutcome:
+    """Start this sign-in's own e-mailed code: a new one for each sign-in (quota permitting)."""
+    process = SignInCode.initiate(
+        request,
+        user_id=user.pk,
+        budget_id=user.pk,
+        email=user.email,
+        auth_hash=user.get_session_auth_hash(),
+    )
+    return process.send_code(fresh=True)
+
+
+def code_process(request: HttpRequest, user: User) -> SignInCode | None:
+    """This sign-in's e-mailed-code process, if one was started for this user."""
+    process = SignInCode.resume(request)
+    if process is not None and process.state.get("user_id") != user.pk:
+        process.end()
+        return None
+    return process
+
+
+def send_new_code(request: HttpRequest, pending: SessionProcess, user: User) -> SendOutcome:
+    """Send a new e-mailed code for this sign-in, as the account's cooldown and quota allow."""
+    process = code_process(request, user)
+    if process is None:
+        return _send_code(request, pending, user)
+    return process.send_code()
+
+
+def switch_method(
+    request: HttpRequest, pending: SessionProcess, user: User, method: str
+) -> SendOutcome | None:
+    """Use another accepted way for this step; switching to e-mail sends a code."""
+    if method not in pending.state.get("accepted", []) or method == Method.RECOVERY:
+        return None
+    pending.state["method"] = method
+    pending.save()
+    if method == Method.EMAIL and code_process(request, user) is None:
+        return _send_code(request, pending, user)
+    return None
+
+
+def seconds_locked(user: User) -> int:
+    return codes.seconds_locked(user.pk, PURPOSE)
+
+
+def seconds_until_resend(user: User) -> int:
+    return codes.seconds_until_next_code(user.pk, PURPOSE, RESEND_COOLDOWN)
+
+
+def _failed(user: User) -> Outcome:
+    if codes.record_failure(user.pk, PURPOSE):
+        send_lock_notice(user)
+        return Outcome.LOCKED
+    return Outcome.REFUSED
+
+
+def check_code(request: HttpRequest, pending: SessionProcess, user: User, code: str) -> CheckResult:
+    """Check a 6-digit code by the method in use: the e-mailed one or the authenticator's."""
+    if locked := seconds_locked(user):
+        return CheckResult(CodeCheck.LOCKED, wait_seconds=locked)
+    if pending.state.get("method") == Method.TOTP:
+        if two_factor.verify_totp(user, code):
+            return CheckResult(CodeCheck.ACCEPTED)
+        if _failed(user) is Outcome.LOCKED:
+            return CheckResult(CodeCheck.LOCKED, wait_seconds=seconds_locked(user))
+        return CheckResult(CodeCheck.INCORRECT)
+    process = code_process(request, user)
+    if process is None:
+        return CheckResult(CodeCheck.MISSING)
+    result = process.check_code(code)
+    if result.accepted:
+        process.end()
+    return result
+
+
+def use_recovery_code(user: User, code: str) -> tuple[Outcome, int]:
+    """Spend a recovery code at the second step; return the outcome and how many remain."""
+    if locked := seconds_locked(user):
+        return Outcome.LOCKED, locked
+    if not recovery.looks_like_code(code):
+        return Outcome.REFUSED, 0
+    left = two_factor.use_recovery_code(user, code)
+    if left is None:
+        outcome = _failed(user)
+        return outcome, seconds_locked(user) if outcome is Outcome.LOCKED else 0
+    return Outcome.PASSED, left
+
+
+def needs_enrolment(pending: SessionProcess) -> bool:
+    """Say whether this sign-in must set up an authenticator before it completes."""
+    return pending.state.get("requirement") == Requirement.ENROL
+
+
+def end(request: HttpRequest) -> None:
+    """Forget this sign-in's second-step state (with the pending sign-in it belongs to)."""
+    SignInCode.discard(request)
