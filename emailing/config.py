@@ -5,6 +5,7 @@ version (one primary-key lookup) and rebuilds the configuration only when the ve
 changed, so a save on Settings -> Email reaches every process on its next message.
 """
 
+import ipaddress
 import threading
 from dataclasses import dataclass, field
 
@@ -33,6 +34,29 @@ class ProviderConfig:
     @property
     def effective_smtp_port(self) -> int:
         return self.smtp_port or DEFAULT_SMTP_PORTS[SMTPSecurity(self.smtp_security)]
+
+
+def is_loopback_host(host: str) -> bool:
+    """Say whether an SMTP host is this machine (127.0.0.0/8, ::1, localhost), without DNS."""
+    host = host.strip().strip("[]").rstrip(".").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def sends_password_in_clear(security: str, host: str, username: str, password: str) -> bool:
+    """Say whether SMTP would log in without encryption to a host off this machine."""
+    return (
+        security == SMTPSecurity.NONE and bool(username and password) and not is_loopback_host(host)
+    )
+
+
+def normalise_api_url(url: str) -> str:
+    """Return an API base URL without its trailing slash (`/emails` is appended to it)."""
+    return url.strip().rstrip("/")
 
 
 def mask_secret(secret: str) -> str:

@@ -372,3 +372,14 @@ def test_a_script_may_leave_out_smtp_security_for_resend(client, admin, resend_a
     response = client.post(PAGE, {**data, "action": "save"})
     assert response.status_code == 302
     assert EmailSettings.load().get_resend_api_key() == NEW_KEY
+
+
+def test_test_connection_says_how_long_the_provider_asks_to_wait(client, admin, resend_api):
+    from tests.fakes.resend_api import Failure
+
+    resend_api.fail_next(
+        Failure(429, "rate_limit_exceeded", "Too many requests.", {"retry-after": "60"})
+    )
+    page = client.post(PAGE, resend_form(action="test")).content.decode()
+    assert "Test failed: <code>rate_limit_exceeded</code>" in page
+    assert "wait 60 s before trying again" in page
