@@ -5,7 +5,7 @@ from email.utils import parseaddr
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.utils.html import escape
+from django.utils.html import escape, format_html
 
 from emailing.config import DEFAULT_SMTP_PORTS, ProviderConfig, mask_secret
 from emailing.models import Provider, SMTPSecurity
@@ -105,9 +105,10 @@ class EmailSettingsForm(forms.Form):
         for name in ("resend_api_key", "smtp_password"):
             secret = getattr(current, name)
             if secret:
-                self.fields[
-                    name
-                ].help_text = f"Leave blank to keep the current one ({mask_secret(secret)})."
+                # help_text is rendered unescaped, and the tail of a secret is anyone's text.
+                self.fields[name].help_text = format_html(
+                    "Leave blank to keep the current one ({}).", mask_secret(secret)
+                )
 
     def clean_from_email(self) -> str:
         return validate_from_address(self.cleaned_data["from_email"])

@@ -9,6 +9,7 @@ from django.contrib.auth.models import Permission
 from django.db import connection
 from django.db.models import F
 from django.urls import reverse
+from django.utils.html import escape
 
 from emailing.messages import send_message
 from emailing.models import EmailLog, EmailSettings
@@ -383,3 +384,33 @@ def test_test_connection_says_how_long_the_provider_asks_to_wait(client, admin, 
     page = client.post(PAGE, resend_form(action="test")).content.decode()
     assert "Test failed: <code>rate_limit_exceeded</code>" in page
     assert "wait 60 s before trying again" in page
+
+
+MARKUP = ("<!--", "<script>alert(1)</script>", '"><b>bold</b>')
+
+
+@pytest.mark.parametrize("markup", MARKUP)
+def test_markup_in_saved_settings_is_shown_as_text_and_the_page_still_works(client, admin, markup):
+    """A saved password ending in <!-- once hid the buttons and the log behind a comment."""
+    EmailSettingsFactory(
+        provider="smtp",
+        smtp_host=f"mail{markup}.example",
+        smtp_port=587,
+        smtp_security="starttls",
+        smtp_username=f"user{markup}",
+        password=f"a long password{markup}",
+        api_key=f"re_long_resend_key{markup}",
+    )
+    EmailLog.objects.create(kind="notice", recipient="logged@example.com", subject="s")
+
+    page = client.get(PAGE).content.decode()
+
+    assert markup not in page
+    tail = escape(markup[-4:])  # the masked tails, as text
+    assert f"Leave blank to keep the current one (re_...{tail})." in page
+    assert f"Leave blank to keep the current one (...{tail})." in page
+    assert escape(f"mail{markup}.example") in page
+    assert escape(f"user{markup}") in page
+    assert 'name="action" value="test"' in page and 'name="action" value="save"' in page
+    assert "logged@example.com" in page
+    assert page.rstrip().endswith("</html>")
