@@ -7,7 +7,12 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.html import escape, format_html
 
-from emailing.config import DEFAULT_SMTP_PORTS, ProviderConfig, mask_secret
+from emailing.config import (
+    DEFAULT_SMTP_PORTS,
+    ProviderConfig,
+    mask_secret,
+    sends_password_in_clear,
+)
 from emailing.models import Provider, SMTPSecurity
 
 RESEND_RELAY = {
@@ -29,6 +34,10 @@ ERRORS = {
     "smtp_password_again": (
         "Enter the password again: the SMTP server changed, so the saved password is not "
         "sent to it."
+    ),
+    "smtp_cleartext": (
+        "With security None the password would cross the network unencrypted. Choose "
+        "SSL/TLS or STARTTLS, or use a relay on this machine (127.0.0.1, ::1 or localhost)."
     ),
 }
 SHARED_SENDER = "onboarding@resend.dev"
@@ -141,12 +150,19 @@ class EmailSettingsForm(forms.Form):
             return
         security = data["smtp_security"] = data.get("smtp_security") or SMTPSecurity.STARTTLS
         data["smtp_port"] = data.get("smtp_port") or DEFAULT_SMTP_PORTS[SMTPSecurity(security)]
-        if data.get("smtp_password") or not self.current.smtp_password:
-            return
-        if self.same_smtp_destination(data):
-            data["smtp_password"] = self.current.smtp_password
-        else:
-            self.add_error("smtp_password", ERRORS["smtp_password_again"])
+        if not data.get("smtp_password") and self.current.smtp_password:
+            if self.same_smtp_destination(data):
+                data["smtp_password"] = self.current.smtp_password
+            else:
+                self.add_error("smtp_password", ERRORS["smtp_password_again"])
+                return
+        if sends_password_in_clear(
+            security,
+            data["smtp_host"],
+            data.get("smtp_username", ""),
+            data.get("smtp_password", ""),
+        ):
+            self.add_error("smtp_security", ERRORS["smtp_cleartext"])
 
     def same_smtp_destination(self, data: dict) -> bool:
         """Say whether the form points at the SMTP server the saved password belongs to."""

@@ -414,3 +414,42 @@ def test_markup_in_saved_settings_is_shown_as_text_and_the_page_still_works(clie
     assert 'name="action" value="test"' in page and 'name="action" value="save"' in page
     assert "logged@example.com" in page
     assert page.rstrip().endswith("</html>")
+
+
+@pytest.mark.parametrize("action", ["test", "save"])
+def test_a_password_is_never_sent_unencrypted_to_another_machine(client, admin, action):
+    response = client.post(
+        PAGE,
+        smtp_form(
+            25, smtp_host="mail.example.net", smtp_password="a secret password", action=action
+        ),
+    )
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "the password would cross the network unencrypted" in page
+    assert "Test message sent" not in page and "Test failed" not in page
+    assert not EmailSettings.objects.exists()
+    assert not EmailLog.objects.exists()  # no connection was tried
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.8.9.10", "localhost", "::1", "[::1]"])
+def test_a_relay_on_this_machine_may_take_a_password_without_encryption(client, admin, host):
+    response = client.post(
+        PAGE, smtp_form(25, smtp_host=host, smtp_password="a secret password", action="save")
+    )
+    assert response.status_code == 302
+    assert EmailSettings.load().get_smtp_password() == "a secret password"
+
+
+def test_a_saved_cleartext_login_to_another_machine_must_be_fixed_before_use(client, admin):
+    EmailSettingsFactory(
+        provider="smtp",
+        smtp_host="mail.example.net",
+        smtp_port=25,
+        smtp_security="none",
+        smtp_username=SMTP_USER,
+        password=SMTP_PASSWORD,
+    )
+    response = client.post(PAGE, smtp_form(25, smtp_host="mail.example.net", action="test"))
+    assert response.status_code == 400
+    assert "the password would cross the network unencrypted" in response.content.decode()
