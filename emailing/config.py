@@ -14,6 +14,7 @@ from django.conf import settings
 from emailing.models import EmailSettings, Provider, SMTPSecurity
 
 DEFAULT_SMTP_PORTS = {SMTPSecurity.SSL: 465, SMTPSecurity.STARTTLS: 587, SMTPSecurity.NONE: 25}
+DEFAULT_RESEND_API_URL = "https://api.resend.com"
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,7 @@ class ProviderConfig:
     from_email: str
     source: str = "environment"
     resend_api_key: str = field(default="", repr=False)
-    resend_api_url: str = "https://api.resend.com"
+    resend_api_url: str = DEFAULT_RESEND_API_URL
     smtp_host: str = ""
     smtp_port: int | None = None
     smtp_username: str = ""
@@ -79,7 +80,7 @@ def from_environment() -> ProviderConfig:
         provider=provider,
         from_email=from_email,
         resend_api_key=settings.RESEND_API_KEY,
-        resend_api_url=settings.RESEND_API_URL,
+        resend_api_url=normalise_api_url(settings.RESEND_API_URL),
         smtp_host=settings.SMTP_HOST,
         smtp_port=settings.SMTP_PORT,
         smtp_username=settings.SMTP_USERNAME,
@@ -95,7 +96,8 @@ def from_saved(saved: EmailSettings) -> ProviderConfig:
         from_email=saved.from_email,
         source="saved",
         resend_api_key=saved.get_resend_api_key(),
-        resend_api_url=settings.RESEND_API_URL,
+        # The key goes only where it was saved for, whatever RESEND_API_URL says today.
+        resend_api_url=normalise_api_url(saved.resend_api_url or DEFAULT_RESEND_API_URL),
         smtp_host=saved.smtp_host,
         smtp_port=saved.smtp_port,
         smtp_username=saved.smtp_username,

@@ -3,6 +3,7 @@
 from email.utils import parseaddr
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.html import escape, format_html
@@ -11,6 +12,7 @@ from emailing.config import (
     DEFAULT_SMTP_PORTS,
     ProviderConfig,
     mask_secret,
+    normalise_api_url,
     sends_password_in_clear,
 )
 from emailing.models import Provider, SMTPSecurity
@@ -29,6 +31,10 @@ ERRORS = {
     "resend_api_key_required": "Enter the Resend API key.",
     "resend_api_key_again": (
         "Enter the API key again: the provider changed, so the saved key is not sent."
+    ),
+    "resend_api_key_new_url": (
+        "Enter the API key again: RESEND_API_URL now points at another address than the one "
+        "the saved key was saved for, so the saved key is not sent there."
     ),
     "smtp_host_required": "Enter the SMTP server's host name.",
     "smtp_password_again": (
@@ -111,6 +117,8 @@ class EmailSettingsForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.current = current
         self.action = action
+        # Not a field: where a key goes is the operator's choice (RESEND_API_URL), not a form's.
+        self.resend_api_url = normalise_api_url(settings.RESEND_API_URL)
         for name in ("resend_api_key", "smtp_password"):
             secret = getattr(current, name)
             if secret:
@@ -138,7 +146,10 @@ class EmailSettingsForm(forms.Form):
         if key and not key.startswith("re_"):
             self.add_error("resend_api_key", ERRORS["resend_api_key_format"])
         elif not key and self.current.provider == Provider.RESEND and self.current.resend_api_key:
-            data["resend_api_key"] = self.current.resend_api_key
+            if self.current.resend_api_url == self.resend_api_url:
+                data["resend_api_key"] = self.current.resend_api_key
+            else:
+                self.add_error("resend_api_key", ERRORS["resend_api_key_new_url"])
         elif not key and self.current.resend_api_key:
             self.add_error("resend_api_key", ERRORS["resend_api_key_again"])
         elif not key and self.action == "save":
@@ -184,7 +195,7 @@ class EmailSettingsForm(forms.Form):
                 from_email=data["from_email"],
                 source="form",
                 resend_api_key=data.get("resend_api_key", ""),
-                resend_api_url=self.current.resend_api_url,
+                resend_api_url=self.resend_api_url,
             )
         return ProviderConfig(
             provider=Provider.SMTP,

@@ -315,3 +315,21 @@ def test_the_configured_backend_uses_the_environment(resend_api):
     assert entry.kind == "verification"
     assert "123456" not in entry.subject
     assert mail.outbox == []
+
+
+def test_a_trailing_slash_in_the_api_url_still_reaches_emails(resend_api, monkeypatch):
+    # The SDK reads RESEND_API_URL from the environment itself, slash and all.
+    monkeypatch.setattr(resend, "api_url", "https://api.resend.com/")
+    slashed = ResendBackend(api_key=FULL_KEY, api_url=resend_api.url + "/")
+    assert slashed.send_messages([message()]) == 1
+    assert [r["path"] for r in resend_api.requests] == ["/emails"]
+
+
+def test_a_url_outside_the_sdk_base_is_never_requested(resend_api):
+    """Whatever URL the SDK builds, the key travels only to the configured API."""
+    from emailing.backends.resend import OutsideAPIBase, ResendHTTPClient, resend_credentials
+
+    stray = f"{resend_api.url}/emails"  # not under resend.api_url, the SDK's own base
+    with resend_credentials(FULL_KEY, resend_api.url), pytest.raises(OutsideAPIBase):
+        ResendHTTPClient().request("POST", stray, {"Authorization": "Bearer x"}, json={})
+    assert resend_api.requests == []

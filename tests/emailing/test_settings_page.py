@@ -453,3 +453,48 @@ def test_a_saved_cleartext_login_to_another_machine_must_be_fixed_before_use(cli
     response = client.post(PAGE, smtp_form(25, smtp_host="mail.example.net", action="test"))
     assert response.status_code == 400
     assert "the password would cross the network unencrypted" in response.content.decode()
+
+
+@pytest.fixture
+def elsewhere():
+    """Another Resend-shaped API that RESEND_API_URL may later point at."""
+    from tests.fakes.resend_api import FakeResend
+
+    server = FakeResend().start()
+    yield server
+    server.stop()
+
+
+def test_a_saved_key_goes_only_to_the_api_it_was_saved_for(
+    client, admin, resend_api, elsewhere, settings
+):
+    resend_api.account.keys[NEW_KEY] = "full"
+    client.post(PAGE, resend_form(resend_api_key=NEW_KEY, action="save"))
+    assert EmailSettings.load().resend_api_url == resend_api.url
+    assert resend_api.url in client.get(PAGE).content.decode()
+
+    # Later RESEND_API_URL points somewhere else (a proxy, a typo, a hostile change).
+    settings.RESEND_API_URL = elsewhere.url
+    delivery = send_message("verification_code", "someone@verified.example", {"code": "1"})
+    assert delivery.sent
+    assert resend_api.requests[-1]["headers"]["authorization"] == f"Bearer {NEW_KEY}"
+
+    # The form's API URL is the new one: a blank key no longer means the saved one.
+    for action in ("test", "save"):
+        response = client.post(PAGE, resend_form(action=action))
+        assert response.status_code == 400
+        assert "Enter the API key again" in response.content.decode()
+    assert elsewhere.requests == []
+    assert EmailSettings.load().resend_api_url == resend_api.url
+
+
+def test_typing_the_key_again_saves_it_for_the_new_api_url(
+    client, admin, resend_api, elsewhere, settings
+):
+    EmailSettingsFactory(api_key=FULL_KEY)
+    settings.RESEND_API_URL = elsewhere.url + "/"
+    response = client.post(PAGE, resend_form(resend_api_key=FULL_KEY, action="save"))
+    assert response.status_code == 302
+    assert EmailSettings.load().resend_api_url == elsewhere.url  # without the trailing slash
+    assert send_message("verification_code", "someone@verified.example", {"code": "1"}).sent
+    assert elsewhere.requests[-1]["path"] == "/emails"
