@@ -85,7 +85,10 @@ class HygateEmailBackend(BaseEmailBackend):
             # The process is being stopped mid-send (a worker timeout, a signal): say so in
             # the log rather than leave the row queued for ever.
             if entry.status == EmailLog.Status.QUEUED:
-                self._record_failure(entry, EmailDeliveryError("interrupted"))
+                try:
+                    self._record_failure(entry, EmailDeliveryError("interrupted"))
+                except Exception:  # the sweep in delivery_log catches it later
+                    logger.exception("[EmailService] could not log an interrupted send")
             raise
         finally:
             self._deadline = None
