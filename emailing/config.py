@@ -5,6 +5,7 @@ version (one primary-key lookup) and rebuilds the configuration only when the ve
 changed, so a save on Settings -> Email reaches every process on its next message.
 """
 
+import ipaddress
 import threading
 from dataclasses import dataclass, field
 
@@ -13,6 +14,7 @@ from django.conf import settings
 from emailing.models import EmailSettings, Provider, SMTPSecurity
 
 DEFAULT_SMTP_PORTS = {SMTPSecurity.SSL: 465, SMTPSecurity.STARTTLS: 587, SMTPSecurity.NONE: 25}
+DEFAULT_RESEND_API_URL = "https://api.resend.com"
 
 
 @dataclass(frozen=True)
@@ -23,7 +25,7 @@ class ProviderConfig:
     from_email: str
     source: str = "environment"
     resend_api_key: str = field(default="", repr=False)
-    resend_api_url: str = "https://api.resend.com"
+    resend_api_url: str = DEFAULT_RESEND_API_URL
     smtp_host: str = ""
     smtp_port: int | None = None
     smtp_username: str = ""
@@ -33,6 +35,29 @@ class ProviderConfig:
     @property
     def effective_smtp_port(self) -> int:
         return self.smtp_port or DEFAULT_SMTP_PORTS[SMTPSecurity(self.smtp_security)]
+
+
+def is_loopback_host(host: str) -> bool:
+    """Say whether an SMTP host is this machine (127.0.0.0/8, ::1, localhost), without DNS."""
+    host = host.strip().strip("[]").rstrip(".").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def sends_password_in_clear(security: str, host: str, username: str, password: str) -> bool:
+    """Say whether SMTP would log in without encryption to a host off this machine."""
+    return (
+        security == SMTPSecurity.NONE and bool(username and password) and not is_loopback_host(host)
+    )
+
+
+def normalise_api_url(url: str) -> str:
+    """Return an API base URL without its trailing slash (`/emails` is appended to it)."""
+    return url.strip().rstrip("/")
 
 
 def mask_secret(secret: str) -> str:
@@ -55,7 +80,7 @@ def from_environment() -> ProviderConfig:
         provider=provider,
         from_email=from_email,
         resend_api_key=settings.RESEND_API_KEY,
-        resend_api_url=settings.RESEND_API_URL,
+        resend_api_url=normalise_api_url(settings.RESEND_API_URL),
         smtp_host=settings.SMTP_HOST,
         smtp_port=settings.SMTP_PORT,
         smtp_username=settings.SMTP_USERNAME,
@@ -71,7 +96,8 @@ def from_saved(saved: EmailSettings) -> ProviderConfig:
         from_email=saved.from_email,
         source="saved",
         resend_api_key=saved.get_resend_api_key(),
-        resend_api_url=settings.RESEND_API_URL,
+        # The key goes only where it was saved for, whatever RESEND_API_URL says today.
+        resend_api_url=normalise_api_url(saved.resend_api_url or DEFAULT_RESEND_API_URL),
         smtp_host=saved.smtp_host,
         smtp_port=saved.smtp_port,
         smtp_username=saved.smtp_username,

@@ -50,6 +50,14 @@ ADVICE = {
         "Hygate could not reach the provider. Check the host, port and security settings, "
         "and that this server may make outgoing connections to it."
     ),
+    "cleartext_auth": (
+        "The SMTP password would cross the network unencrypted. Choose ssl or starttls, or "
+        "send through a relay on this machine (127.0.0.1, ::1 or localhost)."
+    ),
+    "interrupted": (
+        "The process sending this message stopped before it finished (a worker timeout or a "
+        "restart). The message may not have been sent; ask the person to request it again."
+    ),
     "smtp_auth_failed": (
         "The SMTP server refused the username or password. For Resend's relay, the "
         "username is 'resend' and the password is your API key."

@@ -55,6 +55,7 @@ def current_config() -> tuple[config.ProviderConfig, str]:
             from_email=saved.from_email,
             source="saved",
             resend_api_key="",
+            resend_api_url=saved.resend_api_url or config.DEFAULT_RESEND_API_URL,
             smtp_host=saved.smtp_host,
             smtp_port=saved.smtp_port,
             smtp_username=saved.smtp_username,
@@ -113,6 +114,7 @@ SETTING_LABELS = {
     "provider": "provider",
     "from_email": "from address",
     "resend_api_key": "Resend API key",
+    "resend_api_url": "Resend API URL",
     "smtp_host": "SMTP host",
     "smtp_port": "SMTP port",
     "smtp_username": "SMTP username",
@@ -136,6 +138,7 @@ def save_settings(cfg: config.ProviderConfig, admin: AbstractBaseUser) -> list[s
     saved.provider = cfg.provider
     saved.from_email = cfg.from_email
     saved.set_resend_api_key("" if smtp else cfg.resend_api_key)
+    saved.resend_api_url = "" if smtp else config.normalise_api_url(cfg.resend_api_url)
     saved.smtp_host = cfg.smtp_host if smtp else ""
     saved.smtp_port = cfg.smtp_port if smtp else None
     saved.smtp_username = cfg.smtp_username if smtp else ""

@@ -3,11 +3,18 @@
 from email.utils import parseaddr
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.utils.html import escape
+from django.utils.html import escape, format_html
 
-from emailing.config import DEFAULT_SMTP_PORTS, ProviderConfig, mask_secret
+from emailing.config import (
+    DEFAULT_SMTP_PORTS,
+    ProviderConfig,
+    mask_secret,
+    normalise_api_url,
+    sends_password_in_clear,
+)
 from emailing.models import Provider, SMTPSecurity
 
 RESEND_RELAY = {
@@ -25,10 +32,18 @@ ERRORS = {
     "resend_api_key_again": (
         "Enter the API key again: the provider changed, so the saved key is not sent."
     ),
+    "resend_api_key_new_url": (
+        "Enter the API key again: RESEND_API_URL now points at another address than the one "
+        "the saved key was saved for, so the saved key is not sent there."
+    ),
     "smtp_host_required": "Enter the SMTP server's host name.",
     "smtp_password_again": (
         "Enter the password again: the SMTP server changed, so the saved password is not "
         "sent to it."
+    ),
+    "smtp_cleartext": (
+        "With security None the password would cross the network unencrypted. Choose "
+        "SSL/TLS or STARTTLS, or use a relay on this machine (127.0.0.1, ::1 or localhost)."
     ),
 }
 SHARED_SENDER = "onboarding@resend.dev"
@@ -102,12 +117,15 @@ class EmailSettingsForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.current = current
         self.action = action
+        # Not a field: where a key goes is the operator's choice (RESEND_API_URL), not a form's.
+        self.resend_api_url = normalise_api_url(settings.RESEND_API_URL)
         for name in ("resend_api_key", "smtp_password"):
             secret = getattr(current, name)
             if secret:
-                self.fields[
-                    name
-                ].help_text = f"Leave blank to keep the current one ({mask_secret(secret)})."
+                # help_text is rendered unescaped, and the tail of a secret is anyone's text.
+                self.fields[name].help_text = format_html(
+                    "Leave blank to keep the current one ({}).", mask_secret(secret)
+                )
 
     def clean_from_email(self) -> str:
         return validate_from_address(self.cleaned_data["from_email"])
@@ -128,7 +146,10 @@ class EmailSettingsForm(forms.Form):
         if key and not key.startswith("re_"):
             self.add_error("resend_api_key", ERRORS["resend_api_key_format"])
         elif not key and self.current.provider == Provider.RESEND and self.current.resend_api_key:
-            data["resend_api_key"] = self.current.resend_api_key
+            if self.current.resend_api_url == self.resend_api_url:
+                data["resend_api_key"] = self.current.resend_api_key
+            else:
+                self.add_error("resend_api_key", ERRORS["resend_api_key_new_url"])
         elif not key and self.current.resend_api_key:
             self.add_error("resend_api_key", ERRORS["resend_api_key_again"])
         elif not key and self.action == "save":
@@ -140,12 +161,19 @@ class EmailSettingsForm(forms.Form):
             return
         security = data["smtp_security"] = data.get("smtp_security") or SMTPSecurity.STARTTLS
         data["smtp_port"] = data.get("smtp_port") or DEFAULT_SMTP_PORTS[SMTPSecurity(security)]
-        if data.get("smtp_password") or not self.current.smtp_password:
-            return
-        if self.same_smtp_destination(data):
-            data["smtp_password"] = self.current.smtp_password
-        else:
-            self.add_error("smtp_password", ERRORS["smtp_password_again"])
+        if not data.get("smtp_password") and self.current.smtp_password:
+            if self.same_smtp_destination(data):
+                data["smtp_password"] = self.current.smtp_password
+            else:
+                self.add_error("smtp_password", ERRORS["smtp_password_again"])
+                return
+        if sends_password_in_clear(
+            security,
+            data["smtp_host"],
+            data.get("smtp_username", ""),
+            data.get("smtp_password", ""),
+        ):
+            self.add_error("smtp_security", ERRORS["smtp_cleartext"])
 
     def same_smtp_destination(self, data: dict) -> bool:
         """Say whether the form points at the SMTP server the saved password belongs to."""
@@ -167,7 +195,7 @@ class EmailSettingsForm(forms.Form):
                 from_email=data["from_email"],
                 source="form",
                 resend_api_key=data.get("resend_api_key", ""),
-                resend_api_url=self.current.resend_api_url,
+                resend_api_url=self.resend_api_url,
             )
         return ProviderConfig(
             provider=Provider.SMTP,

@@ -35,6 +35,12 @@ class EmailSettings(models.Model):
     provider = models.CharField(max_length=10, choices=Provider.choices[:2])
     from_email = models.CharField("from address", max_length=320)
     resend_api_key = models.TextField(blank=True, help_text="Encrypted.")
+    resend_api_url = models.CharField(
+        "Resend API URL",
+        max_length=255,
+        blank=True,
+        help_text="The API the saved key was saved for; it is sent nowhere else.",
+    )
     smtp_host = models.CharField("SMTP host", max_length=255, blank=True)
     smtp_port = models.PositiveIntegerField("SMTP port", null=True, blank=True)
     smtp_username = models.CharField("SMTP username", max_length=255, blank=True)

@@ -137,7 +137,7 @@ HYGATE_TRUSTED_PROXIES = env.int("HYGATE_TRUSTED_PROXIES", default=0)
 # Settings saved on Settings -> Email win over these at send time.
 RESEND_API_KEY = env.str("RESEND_API_KEY", default="")
 RESEND_FROM_EMAIL = env.str("RESEND_FROM_EMAIL", default="")
-RESEND_API_URL = env.str("RESEND_API_URL", default="https://api.resend.com")
+RESEND_API_URL = env.str("RESEND_API_URL", default="https://api.resend.com").rstrip("/")
 EMAIL_PROVIDER = env.str("EMAIL_PROVIDER", default="") or (
     "resend" if RESEND_API_KEY else "console"
 )
@@ -158,7 +158,9 @@ EMAIL_BACKEND = "emailing.backends.configured.ConfiguredEmailBackend"
 EMAIL_TIMEOUT = 10
 HYGATE_EMAIL_MAX_ATTEMPTS = 3
 HYGATE_EMAIL_RETRY_BASE_DELAY = 0.5  # seconds, doubled for each further attempt
-HYGATE_EMAIL_RETRY_MAX_DELAY = 5.0  # a retry-after above this is cut to it
+HYGATE_EMAIL_RETRY_MAX_DELAY = 5.0  # a longer retry-after ends the send as rate-limited
+# All tries of one send together, well under gunicorn's worker timeout (README: Deploying).
+HYGATE_EMAIL_SEND_DEADLINE = env.float("HYGATE_EMAIL_SEND_DEADLINE", default=10.0)
 
 # Fernet keys for secrets at rest, comma-separated: the first encrypts, all decrypt.
 HYGATE_ENCRYPTION_KEY = env.list("HYGATE_ENCRYPTION_KEY", default=[])

@@ -1,8 +1,11 @@
 """Local development: DEBUG on, SQLite, mail printed to the terminal."""
 
+import os
 import secrets
+import time
 
 from cryptography.fernet import Fernet
+from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
 from .base import BASE_DIR, env
@@ -10,12 +13,23 @@ from .base import BASE_DIR, env
 
 def _local_secret(name: str, make) -> str:
     """Return a secret kept in the git-ignored .local/ folder, creating it on first use."""
-    path = BASE_DIR / ".local" / name
-    if not path.exists():
-        path.parent.mkdir(exist_ok=True)
-        path.write_text(make())
-        path.chmod(0o600)
-    return path.read_text().strip()
+    folder = BASE_DIR / ".local"
+    path = folder / name
+    folder.mkdir(mode=0o700, exist_ok=True)
+    secret = make()
+    try:
+        # Private from its first byte; O_EXCL neither follows a planted symlink nor
+        # overwrites a secret another process has just written.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for _ in range(50):  # another process may be between creating and writing it
+            if stored := path.read_text().strip():
+                return stored
+            time.sleep(0.02)
+        raise ImproperlyConfigured(f"{path} is empty: delete it to make a new one.") from None
+    with os.fdopen(fd, "w") as file:
+        file.write(secret)
+    return secret
 
 
 DEBUG = env.bool("DEBUG", default=True)

@@ -89,3 +89,12 @@ def hang_up_server():
     server = HangUpServer().start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def silent_server():
+    from tests.fakes.smtp_server import SilentServer
+
+    server = SilentServer().start()
+    yield server
+    server.stop()

@@ -1,6 +1,7 @@
 """factory-boy factories for the suite's data."""
 
 import factory
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
@@ -56,6 +57,7 @@ class EmailSettingsFactory(factory.django.DjangoModelFactory):
     from_email = "Hygate <owner@verified.example>"
     version = 1
     resend_api_key = factory.LazyAttribute(lambda o: encrypt(o.api_key))
+    resend_api_url = factory.LazyFunction(lambda: settings.RESEND_API_URL)
     smtp_password = factory.LazyAttribute(lambda o: encrypt(o.password))
 
 

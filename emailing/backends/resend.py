@@ -2,8 +2,8 @@
 
 The SDK reads the API key from a module global on every request, so two sends with
 different keys in two threads would race. Hygate never sets that global: it installs
-`ResendHTTPClient` as `resend.default_http_client`, and each send puts its own key and
-API URL in a context variable that only its own thread (or task) sees.
+`ResendHTTPClient` as `resend.default_http_client`, and each send puts its own key, API
+URL and timeout in a context variable that only its own thread (or task) sees.
 """
 
 import base64
@@ -11,6 +11,7 @@ import contextlib
 import threading
 from collections.abc import Iterator
 from contextvars import ContextVar
+from dataclasses import dataclass, field
 from email.utils import getaddresses
 
 import requests
@@ -20,10 +21,23 @@ from django.core.mail import EmailMessage, EmailMultiAlternatives
 from requests.adapters import HTTPAdapter
 
 from emailing.backends.base import HygateEmailBackend
+from emailing.config import normalise_api_url
 from emailing.errors import EmailDeliveryError, from_resend
 from emailing.models import Provider
 
-_credentials: ContextVar[tuple[str, str] | None] = ContextVar("resend_credentials", default=None)
+
+@dataclass(frozen=True)
+class _Credentials:
+    api_key: str = field(repr=False)
+    api_url: str
+    timeout: float | None = None
+
+
+_credentials: ContextVar[_Credentials | None] = ContextVar("resend_credentials", default=None)
+
+
+class OutsideAPIBase(RuntimeError):
+    """The SDK asked for a URL outside its configured API base: it is never requested."""
 
 
 class ResendHTTPClient(resend.HTTPClient):
@@ -46,12 +60,11 @@ class ResendHTTPClient(resend.HTTPClient):
         credentials = _credentials.get()
         if credentials is None:
             raise RuntimeError("Resend was called outside resend_credentials()")
-        api_key, api_url = credentials
         headers = {k: v for k, v in headers.items() if k.lower() != "authorization"}
-        if api_key:
-            headers["Authorization"] = f"Bearer {api_key}"
-        if url.startswith(resend.api_url):
-            url = api_url.rstrip("/") + url[len(resend.api_url.rstrip("/")) :]
+        if credentials.api_key:
+            headers["Authorization"] = f"Bearer {credentials.api_key}"
+        url = credentials.api_url + _path_under_sdk_base(url)
+        timeout = credentials.timeout or self.timeout or settings.EMAIL_TIMEOUT
         try:
             response = self._session().request(
                 method,
@@ -60,15 +73,22 @@ class ResendHTTPClient(resend.HTTPClient):
                 json=json if data is None and files is None else None,
                 data=data,
                 files=files,
-                timeout=self.timeout or settings.EMAIL_TIMEOUT,
+                timeout=timeout,
             )
         except requests.Timeout as error:
-            raise RuntimeError(
-                f"timed out after {self.timeout or settings.EMAIL_TIMEOUT} s"
-            ) from error
+            raise RuntimeError(f"timed out after {timeout:g} s") from error
         except requests.RequestException as error:
             raise RuntimeError(f"connection failed ({type(error).__name__})") from error
         return response.content, response.status_code, response.headers
+
+
+def _path_under_sdk_base(url: str) -> str:
+    """Return the path of an SDK URL below `resend.api_url`; refuse any other URL."""
+    base = normalise_api_url(resend.api_url)
+    if url != base and not url.startswith(base + "/"):
+        # Sending it as it is would carry the key to wherever the SDK was pointed.
+        raise OutsideAPIBase("the SDK asked for a URL outside its API base")
+    return "/" + url[len(base) :].lstrip("/")
 
 
 def install_http_client() -> None:
@@ -78,9 +98,9 @@ def install_http_client() -> None:
 
 
 @contextlib.contextmanager
-def resend_credentials(api_key: str, api_url: str) -> Iterator[None]:
-    """Let the SDK calls inside this block use this key and API URL, in this context only."""
-    token = _credentials.set((api_key, api_url))
+def resend_credentials(api_key: str, api_url: str, timeout: float | None = None) -> Iterator[None]:
+    """Let the SDK calls inside this block use this key, API URL and timeout, here only."""
+    token = _credentials.set(_Credentials(api_key, normalise_api_url(api_url), timeout))
     try:
         yield
     finally:
@@ -88,6 +108,8 @@ def resend_credentials(api_key: str, api_url: str) -> Iterator[None]:
 
 
 def _translate(error: resend.exceptions.ResendError) -> EmailDeliveryError:
+    if isinstance(error.__context__, OutsideAPIBase):
+        return EmailDeliveryError("provider_error", error.message)
     if error.error_type == "HttpClientError":
         return EmailDeliveryError("connection_failed", error.message, retryable=True)
     try:
@@ -98,10 +120,12 @@ def _translate(error: resend.exceptions.ResendError) -> EmailDeliveryError:
     return from_resend(status, error.error_type, error.message, headers.get("retry-after"))
 
 
-def call_resend(api_key: str, api_url: str, function, *args, **kwargs):
+def call_resend(
+    api_key: str, api_url: str, function, *args, timeout: float | None = None, **kwargs
+):
     """Call an SDK function with these credentials, turning its errors into Hygate's."""
     install_http_client()
-    with resend_credentials(api_key, api_url):
+    with resend_credentials(api_key, api_url, timeout):
         try:
             return function(*args, **kwargs)
         except resend.exceptions.ResendError as error:
@@ -168,10 +192,13 @@ class ResendBackend(HygateEmailBackend):
 
     provider = Provider.RESEND
 
-    def __init__(self, api_key: str = "", api_url: str = "", **kwargs) -> None:
+    def __init__(
+        self, api_key: str = "", api_url: str = "", timeout: float | None = None, **kwargs
+    ) -> None:
         super().__init__(**kwargs)
         self.api_key = api_key
         self.api_url = api_url or settings.RESEND_API_URL
+        self.timeout = timeout
 
     def send_one(self, message: EmailMessage, idempotency_key: str) -> str:
         if not self.api_key:
@@ -182,6 +209,7 @@ class ResendBackend(HygateEmailBackend):
             resend.Emails.send,
             build_payload(message),
             {"idempotency_key": idempotency_key},
+            timeout=self.attempt_timeout(self.timeout or settings.EMAIL_TIMEOUT),
         )
         return str(response.get("id", ""))
 

@@ -3,10 +3,12 @@
 import smtplib
 from email.utils import make_msgid, parseaddr
 
+from django.conf import settings
 from django.core.mail import EmailMessage
 from django.core.mail.backends.smtp import EmailBackend as DjangoSMTPBackend
 
 from emailing.backends.base import HygateEmailBackend
+from emailing.config import sends_password_in_clear
 from emailing.errors import EmailDeliveryError, from_smtp
 from emailing.models import Provider, SMTPSecurity
 
@@ -16,7 +18,8 @@ class SMTPBackend(HygateEmailBackend):
 
     A failure while connecting is retried; once a message is being transmitted, only a
     4xx reply (the server saying it did not take the message) is, so a dropped connection
-    after DATA can never deliver a message twice.
+    after DATA can never deliver a message twice. A password is never sent unencrypted to
+    a host off this machine.
     """
 
     provider = Provider.SMTP
@@ -32,6 +35,8 @@ class SMTPBackend(HygateEmailBackend):
         **kwargs,
     ) -> None:
         super().__init__(**kwargs)
+        self.security = security
+        self.timeout = timeout
         self.smtp = DjangoSMTPBackend(
             host=host,
             port=port,
@@ -62,8 +67,17 @@ class SMTPBackend(HygateEmailBackend):
     def send_one(self, message: EmailMessage, idempotency_key: str) -> str:
         if not self.smtp.host:
             raise EmailDeliveryError("connection_failed", "No SMTP host is configured.")
+        smtp = self.smtp
+        if sends_password_in_clear(self.security, smtp.host, smtp.username, smtp.password):
+            raise EmailDeliveryError(
+                "connection_failed",
+                f"Refused to send the SMTP password unencrypted to {smtp.host}.",
+                advice_key="cleartext_auth",
+            )
+        configured = self.timeout if self.timeout is not None else settings.EMAIL_TIMEOUT
+        smtp.timeout = self.attempt_timeout(configured)
         try:
-            self.smtp.open()
+            smtp.open()
         except Exception as error:
             self.close()
             failure = from_smtp(error)
@@ -74,8 +88,11 @@ class SMTPBackend(HygateEmailBackend):
             domain = parseaddr(message.from_email)[1].rpartition("@")[2] or "hygate.invalid"
             message_id = make_msgid(domain=domain)
             message.extra_headers["Message-ID"] = message_id
+        sock = getattr(smtp.connection, "sock", None)
+        if sock is not None:  # a connection kept from an earlier message has its old timeout
+            sock.settimeout(self.attempt_timeout(configured))
         try:
-            self.smtp.send_messages([message])
+            smtp.send_messages([message])
         except Exception as error:
             self.close()
             failure = from_smtp(error)

@@ -122,7 +122,8 @@ def test_a_sending_only_key_sends(resend_api):
     ],
     ids=["429", "500", "503", "timeout", "dropped"],
 )
-def test_transient_failures_are_retried_and_deliver_once(resend_api, failure):
+def test_transient_failures_are_retried_and_deliver_once(resend_api, failure, settings):
+    settings.HYGATE_EMAIL_RETRY_MAX_DELAY = 1  # the 429 asks for 1 s, which is waited
     resend_api.fail_next(failure)
     assert backend(resend_api).send_messages([message()]) == 1
     assert len(resend_api.delivered) == 1
@@ -211,13 +212,44 @@ def test_unreachable_api_is_connection_failed(resend_api):
     assert EmailLog.objects.get().attempts == 3
 
 
-def test_retry_after_is_honoured_within_the_cap(settings):
+def test_backoff_doubles_up_to_the_cap(settings):
     settings.HYGATE_EMAIL_RETRY_MAX_DELAY = 5
     settings.HYGATE_EMAIL_RETRY_BASE_DELAY = 0.5
     assert retry_delay(EmailDeliveryError("rate_limit_exceeded", retry_after=2), 1) == 2
-    assert retry_delay(EmailDeliveryError("rate_limit_exceeded", retry_after=60), 1) == 5
     assert retry_delay(EmailDeliveryError("provider_error"), 1) == 0.5
     assert retry_delay(EmailDeliveryError("provider_error"), 2) == 1.0
+    assert retry_delay(EmailDeliveryError("provider_error"), 9) == 5
+
+
+def test_a_long_retry_after_is_respected_not_shortened(resend_api, settings):
+    """Resend says "come back in a minute": Hygate stops at once and says so."""
+    settings.HYGATE_EMAIL_RETRY_MAX_DELAY = 5
+    resend_api.fail_next(
+        Failure(429, "rate_limit_exceeded", "Too many requests.", {"retry-after": "60"})
+    )
+    with pytest.raises(EmailDeliveryError) as caught:
+        backend(resend_api).send_messages([message()])
+
+    assert caught.value.code == "rate_limit_exceeded"
+    assert "wait 60 s" in caught.value.provider_message
+    assert len(resend_api.requests) == 1  # not retried early, against the provider's wish
+    entry = EmailLog.objects.get()
+    assert entry.status == "failed"
+    assert entry.attempts == 1
+    assert "wait 60 s" in entry.error_message
+
+
+def test_a_retry_after_beyond_the_send_deadline_stops_at_once(resend_api, settings):
+    settings.HYGATE_EMAIL_RETRY_MAX_DELAY = 5
+    settings.HYGATE_EMAIL_SEND_DEADLINE = 2
+    resend_api.fail_next(
+        Failure(429, "rate_limit_exceeded", "Too many requests.", {"retry-after": "3"})
+    )
+    with pytest.raises(EmailDeliveryError) as caught:
+        backend(resend_api).send_messages([message()])
+    assert caught.value.code == "rate_limit_exceeded"
+    assert "wait 3 s" in caught.value.provider_message
+    assert len(resend_api.requests) == 1
 
 
 def test_two_threads_with_different_keys_never_cross(resend_api):
@@ -283,3 +315,21 @@ def test_the_configured_backend_uses_the_environment(resend_api):
     assert entry.kind == "verification"
     assert "123456" not in entry.subject
     assert mail.outbox == []
+
+
+def test_a_trailing_slash_in_the_api_url_still_reaches_emails(resend_api, monkeypatch):
+    # The SDK reads RESEND_API_URL from the environment itself, slash and all.
+    monkeypatch.setattr(resend, "api_url", "https://api.resend.com/")
+    slashed = ResendBackend(api_key=FULL_KEY, api_url=resend_api.url + "/")
+    assert slashed.send_messages([message()]) == 1
+    assert [r["path"] for r in resend_api.requests] == ["/emails"]
+
+
+def test_a_url_outside_the_sdk_base_is_never_requested(resend_api):
+    """Whatever URL the SDK builds, the key travels only to the configured API."""
+    from emailing.backends.resend import OutsideAPIBase, ResendHTTPClient, resend_credentials
+
+    stray = f"{resend_api.url}/emails"  # not under resend.api_url, the SDK's own base
+    with resend_credentials(FULL_KEY, resend_api.url), pytest.raises(OutsideAPIBase):
+        ResendHTTPClient().request("POST", stray, {"Authorization": "Bearer x"}, json={})
+    assert resend_api.requests == []

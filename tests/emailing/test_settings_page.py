@@ -9,6 +9,7 @@ from django.contrib.auth.models import Permission
 from django.db import connection
 from django.db.models import F
 from django.urls import reverse
+from django.utils.html import escape
 
 from emailing.messages import send_message
 from emailing.models import EmailLog, EmailSettings
@@ -372,3 +373,128 @@ def test_a_script_may_leave_out_smtp_security_for_resend(client, admin, resend_a
     response = client.post(PAGE, {**data, "action": "save"})
     assert response.status_code == 302
     assert EmailSettings.load().get_resend_api_key() == NEW_KEY
+
+
+def test_test_connection_says_how_long_the_provider_asks_to_wait(client, admin, resend_api):
+    from tests.fakes.resend_api import Failure
+
+    resend_api.fail_next(
+        Failure(429, "rate_limit_exceeded", "Too many requests.", {"retry-after": "60"})
+    )
+    page = client.post(PAGE, resend_form(action="test")).content.decode()
+    assert "Test failed: <code>rate_limit_exceeded</code>" in page
+    assert "wait 60 s before trying again" in page
+
+
+MARKUP = ("<!--", "<script>alert(1)</script>", '"><b>bold</b>')
+
+
+@pytest.mark.parametrize("markup", MARKUP)
+def test_markup_in_saved_settings_is_shown_as_text_and_the_page_still_works(client, admin, markup):
+    """A saved password ending in <!-- once hid the buttons and the log behind a comment."""
+    EmailSettingsFactory(
+        provider="smtp",
+        smtp_host=f"mail{markup}.example",
+        smtp_port=587,
+        smtp_security="starttls",
+        smtp_username=f"user{markup}",
+        password=f"a long password{markup}",
+        api_key=f"re_long_resend_key{markup}",
+    )
+    EmailLog.objects.create(kind="notice", recipient="logged@example.com", subject="s")
+
+    page = client.get(PAGE).content.decode()
+
+    assert markup not in page
+    tail = escape(markup[-4:])  # the masked tails, as text
+    assert f"Leave blank to keep the current one (re_...{tail})." in page
+    assert f"Leave blank to keep the current one (...{tail})." in page
+    assert escape(f"mail{markup}.example") in page
+    assert escape(f"user{markup}") in page
+    assert 'name="action" value="test"' in page and 'name="action" value="save"' in page
+    assert "logged@example.com" in page
+    assert page.rstrip().endswith("</html>")
+
+
+@pytest.mark.parametrize("action", ["test", "save"])
+def test_a_password_is_never_sent_unencrypted_to_another_machine(client, admin, action):
+    response = client.post(
+        PAGE,
+        smtp_form(
+            25, smtp_host="mail.example.net", smtp_password="a secret password", action=action
+        ),
+    )
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "the password would cross the network unencrypted" in page
+    assert "Test message sent" not in page and "Test failed" not in page
+    assert not EmailSettings.objects.exists()
+    assert not EmailLog.objects.exists()  # no connection was tried
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.8.9.10", "localhost", "::1", "[::1]"])
+def test_a_relay_on_this_machine_may_take_a_password_without_encryption(client, admin, host):
+    response = client.post(
+        PAGE, smtp_form(25, smtp_host=host, smtp_password="a secret password", action="save")
+    )
+    assert response.status_code == 302
+    assert EmailSettings.load().get_smtp_password() == "a secret password"
+
+
+def test_a_saved_cleartext_login_to_another_machine_must_be_fixed_before_use(client, admin):
+    EmailSettingsFactory(
+        provider="smtp",
+        smtp_host="mail.example.net",
+        smtp_port=25,
+        smtp_security="none",
+        smtp_username=SMTP_USER,
+        password=SMTP_PASSWORD,
+    )
+    response = client.post(PAGE, smtp_form(25, smtp_host="mail.example.net", action="test"))
+    assert response.status_code == 400
+    assert "the password would cross the network unencrypted" in response.content.decode()
+
+
+@pytest.fixture
+def elsewhere():
+    """Another Resend-shaped API that RESEND_API_URL may later point at."""
+    from tests.fakes.resend_api import FakeResend
+
+    server = FakeResend().start()
+    yield server
+    server.stop()
+
+
+def test_a_saved_key_goes_only_to_the_api_it_was_saved_for(
+    client, admin, resend_api, elsewhere, settings
+):
+    resend_api.account.keys[NEW_KEY] = "full"
+    client.post(PAGE, resend_form(resend_api_key=NEW_KEY, action="save"))
+    assert EmailSettings.load().resend_api_url == resend_api.url
+    assert resend_api.url in client.get(PAGE).content.decode()
+
+    # Later RESEND_API_URL points somewhere else (a proxy, a typo, a hostile change).
+    settings.RESEND_API_URL = elsewhere.url
+    delivery = send_message("verification_code", "someone@verified.example", {"code": "1"})
+    assert delivery.sent
+    assert resend_api.requests[-1]["headers"]["authorization"] == f"Bearer {NEW_KEY}"
+
+    # The form's API URL is the new one: a blank key no longer means the saved one.
+    for action in ("test", "save"):
+        response = client.post(PAGE, resend_form(action=action))
+        assert response.status_code == 400
+        assert "Enter the API key again" in response.content.decode()
+    assert elsewhere.requests == []
+    assert EmailSettings.load().resend_api_url == resend_api.url
+
+
+def test_typing_the_key_again_saves_it_for_the_new_api_url(
+    client, admin, resend_api, elsewhere, settings
+):
+    EmailSettingsFactory(api_key=FULL_KEY)
+    settings.RESEND_API_URL = elsewhere.url + "/"
+    response = client.post(PAGE, resend_form(resend_api_key=FULL_KEY, action="save"))
+    assert response.status_code == 302
+    assert EmailSettings.load().resend_api_url == elsewhere.url  # without the trailing slash
+    assert send_message("verification_code", "someone@verified.example", {"code": "1"}).sent
+    assert elsewhere.requests[-1]["path"] == "/emails"

@@ -5,6 +5,7 @@ from django.core.mail import EmailMultiAlternatives
 
 from emailing.backends.smtp import SMTPBackend
 from emailing.errors import EmailDeliveryError
+from emailing.messages import send_message
 from emailing.models import EmailLog
 from tests.fakes.smtp_server import SMTP_PASSWORD, SMTP_USER, free_port
 
@@ -77,3 +78,21 @@ def test_tls_to_a_plain_server_fails_cleanly(smtp_server):
         tls.send_messages([message()])
     assert caught.value.code == "connection_failed"
     assert smtp_server.inbox.messages == []
+
+
+def test_the_backend_refuses_to_log_in_unencrypted_to_another_machine(settings):
+    """Configured from the environment, nothing on a form stands in the way."""
+    settings.EMAIL_PROVIDER = "smtp"
+    settings.SMTP_HOST = "mail.example.net"
+    settings.SMTP_SECURITY = "none"
+    settings.SMTP_USERNAME = SMTP_USER
+    settings.SMTP_PASSWORD = SMTP_PASSWORD
+
+    delivery = send_message("verification_code", "someone@example.com", {"code": "123456"})
+
+    assert not delivery.sent
+    assert delivery.error_code == "connection_failed"
+    assert "unencrypted to mail.example.net" in delivery.error.provider_message
+    assert "Choose ssl or starttls" in delivery.error.advice
+    entry = EmailLog.objects.get()
+    assert (entry.status, entry.attempts) == ("failed", 1)

@@ -175,7 +175,9 @@ class FakeResend:
                 length = int(self.headers.get("content-length") or 0)
                 body = self.rfile.read(length) if length else b""
                 headers = {k.lower(): v for k, v in self.headers.items()}
-                result = fake.answer(self.command, self.path, headers, body)
+                # The path as sent: http.server folds a leading "//" that Resend would not.
+                raw_path = self.requestline.split()[1]
+                result = fake.answer(self.command, raw_path, headers, body)
                 if isinstance(result, Failure):
                     if result.sleep:
                         time.sleep(result.sleep)

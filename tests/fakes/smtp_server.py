@@ -1,4 +1,5 @@
-"""A real SMTP server on loopback (aiosmtpd), and a server that hangs up at once."""
+"""A real SMTP server on loopback (aiosmtpd), a server that hangs up at once, and one that
+accepts connections and never says a word."""
 
 import socket
 import threading
@@ -97,3 +98,36 @@ class HangUpServer:
 
     def stop(self) -> None:
         self.sock.close()
+
+
+class SilentServer:
+    """Accepts TCP connections and never answers: no greeting, no reply, no hang-up."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen()
+        self.port = self.sock.getsockname()[1]
+        self.held: list[socket.socket] = []
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    @property
+    def connections(self) -> int:
+        return len(self.held)
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.held.append(conn)  # kept open, so the client waits for a greeting
+
+    def start(self) -> "SilentServer":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.sock.close()
+        for conn in self.held:
+            conn.close()

@@ -15,6 +15,7 @@ PRODUCTION_ENV = {
     "RESEND_API_KEY": "re_deploy_check_key_0000",
     "DATABASE_URL": "sqlite:////tmp/hygate-deploy-check.sqlite3",
     "HYGATE_ENCRYPTION_KEY": "PhuWkpQ9QkeK7mFMdHVLSf4GcVCXClcRvoTVBpjBlA8=",
+    "CACHE_URL": "redis://127.0.0.1:6379/0",
 }
 
 
@@ -40,6 +41,19 @@ def test_check_deploy_warns_when_mail_would_be_printed():
     env = {**PRODUCTION_ENV, "RESEND_API_KEY": "", "EMAIL_PROVIDER": "console"}
     result = manage("check", "--deploy", env=env)
     assert "hygate.W002" in result.stderr + result.stdout
+
+
+def test_check_deploy_warns_when_each_worker_would_count_rate_limits_alone():
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "CACHE_URL"}
+    result = manage("check", "--deploy", env=env)
+    assert "hygate.W004" in result.stderr + result.stdout
+    assert "LocMemCache" in result.stderr + result.stdout
+
+    files = manage("check", "--deploy", env={**env, "CACHE_URL": "filecache:///tmp/hygate"})
+    assert "hygate.W004" in files.stderr + files.stdout
+
+    off = manage("check", "--deploy", env={**env, "HYGATE_RATE_LIMITS": "off"})
+    assert "hygate.W004" not in off.stderr + off.stdout
 
 
 def test_production_refuses_to_start_without_a_secret_key():

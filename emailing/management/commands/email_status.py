@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from emailing import flows
+from emailing import delivery_log, flows
 from emailing.config import mask_secret
 from emailing.models import Provider
 
@@ -29,6 +29,14 @@ class Command(BaseCommand):
             )
             self.stdout.write(f"SMTP username: {cfg.smtp_username or '(none)'}")
             self.stdout.write(f"SMTP password: {mask_secret(cfg.smtp_password) or 'not set'}")
+        stuck = delivery_log.fail_interrupted()
+        if stuck:
+            self.stdout.write(
+                self.style.WARNING(
+                    f"Delivery log:  {stuck} message(s) left queued by a stopped process, "
+                    "now marked failed (interrupted)"
+                )
+            )
         domain = flows.check_domain(cfg)
         if domain is None:
             self.stdout.write("Domain check:  only for Resend with an API key")
