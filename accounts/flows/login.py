@@ -73,11 +73,14 @@ def cancel(request: HttpRequest) -> None:
     second_factor.end(request)
 
 
-def begin(request: HttpRequest, user: User, next_url: str = "") -> NextStep:
+def begin(
+    request: HttpRequest, user: User, next_url: str = "", *, inbox_proven: bool = False
+) -> NextStep:
     """Start signing in a user whose password was right; return where to go next.
 
     An unverified address first gets a fresh code; otherwise the sign-in completes,
-    unless a further stage (two-factor) applies.
+    unless a second step applies. `inbox_proven` (a verification code was just typed)
+    counts as the e-mailed code of that step.
     """
     cancel(request)
     verification.clear(request)
@@ -86,9 +89,11 @@ def begin(request: HttpRequest, user: User, next_url: str = "") -> NextStep:
     pending = PendingSignIn.initiate(
         request, user_id=user.pk, next_url=next_url, auth_hash=user.get_session_auth_hash()
     )
-    applies, sent = second_factor.start(request, pending, user)
+    applies, sent = second_factor.start(request, pending, user, inbox_proven=inbox_proven)
     if not applies:
         return NextStep(finish(request, pending, user))
+    if inbox_proven and second_factor.needs_enrolment(pending):
+        return NextStep(pass_second_factor(request, pending, user))
     return NextStep(reverse("accounts:login_2fa"), sent)
 
 

@@ -80,15 +80,17 @@ def methods(pending: SessionProcess) -> list[str]:
 
 
 def start(
-    request: HttpRequest, pending: SessionProcess, user: User
+    request: HttpRequest, pending: SessionProcess, user: User, *, inbox_proven: bool = False
 ) -> tuple[bool, SendOutcome | None]:
     """Decide what this sign-in's second step asks for; e-mail a code if that is the way.
 
     Returns whether a second step applies, and what became of the code it e-mailed (None
-    when it starts with the authenticator app).
+    when it starts with the authenticator app or needs no code). With `inbox_proven` (the
+    sign-up code was just confirmed), an e-mailed code would prove nothing new: it is
+    taken as passed, and a required authenticator is set up at once.
     """
     requirement = two_factor.required_for(user)
-    if requirement is None:
+    if requirement is None or (inbox_proven and requirement == Requirement.EMAIL):
         return False, None
     accepted = sorted(two_factor.accepted_methods(user))
     if requirement == Requirement.ENROL:
@@ -96,6 +98,8 @@ def start(
     method = Method.TOTP.value if Method.TOTP.value in accepted else Method.EMAIL.value
     pending.state.update(requirement=requirement, accepted=accepted, method=method)
     pending.save()
+    if inbox_proven and requirement == Requirement.ENROL:
+        return True, None
     if method == Method.EMAIL:
         return True, _send_code(request, pending, user)
     return True, None

@@ -415,3 +415,31 @@ def test_the_second_step_code_is_kept_out_of_error_reports(client, outbox):
     sign_in(client, UserFactory())
     response = type_code(client, "123456")
     assert {"code", "recovery_code"} <= set(response.wsgi_request.sensitive_post_parameters)
+
+
+def test_a_newcomer_who_just_confirmed_the_sign_up_code_is_not_asked_for_another(client, outbox):
+    SecurityPolicyFactory(two_factor_policy="email")
+    client.post(
+        reverse("accounts:signup"),
+        {"email": "new@example.com", "password": "a long and unusual passphrase 42"},
+    )
+    landed = client.post(reverse("accounts:verify"), {"code": code_in(outbox[0])})
+    assert landed["Location"] == "/"
+    assert signed_in(client)
+    assert len(outbox) == 1
+
+
+def test_under_the_totp_policy_a_newcomer_goes_from_the_sign_up_code_to_the_app(client, outbox):
+    SecurityPolicyFactory(two_factor_policy="totp")
+    client.post(
+        reverse("accounts:signup"),
+        {"email": "new@example.com", "password": "a long and unusual passphrase 42"},
+    )
+    assert (
+        client.post(reverse("accounts:verify"), {"code": code_in(outbox[0])})["Location"] == ENROL
+    )
+    assert not signed_in(client)
+    assert len(outbox) == 1
+    secret = shown_secret(client.get(ENROL).content.decode())
+    assert client.post(ENROL, {"code": app_code(secret)}).status_code == 200
+    assert signed_in(client)
