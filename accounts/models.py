@@ -182,6 +182,30 @@ class RecoveryCode(models.Model):
         return f"recovery code of {self.user} ({'used' if self.used_at else 'unused'})"
 
 
+class UserSession(models.Model):
+    """A signed-in session, so its owner can see it and end it from the security page.
+
+    Found by the SHA-256 of the session key; the key itself is kept only encrypted
+    (emailing.crypto), because ending a session means deleting it from the session store.
+    """
+
+    ENCRYPTED_FIELDS = ("session_key",)
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="user_sessions")
+    key_hash = models.CharField(max_length=64, unique=True)
+    session_key = models.TextField(help_text="Encrypted.")
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-last_seen_at"]
+
+    def __str__(self) -> str:
+        return f"session of {self.user} since {self.created_at:%Y-%m-%d %H:%M}"
+
+
 class SecurityPolicy(models.Model):
     """The site's two-factor policy, saved on Settings -> Security; a single row (pk=1)."""
 

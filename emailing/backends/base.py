@@ -12,6 +12,7 @@ from django.core.mail import EmailMessage
 from django.core.mail.backends.base import BaseEmailBackend
 from django.utils import timezone
 
+from audit.events import Action, record
 from emailing.errors import EmailDeliveryError
 from emailing.messages import log_entry_for
 from emailing.models import EmailLog
@@ -98,4 +99,13 @@ class HygateEmailBackend(BaseEmailBackend):
             self.provider,
             error.code,
             entry.attempts,
+        )
+        record(
+            None,
+            Action.EMAIL_FAILED,
+            target=entry.recipient,
+            kind=entry.kind,
+            provider=self.provider,
+            error_code=error.code,
+            attempts=entry.attempts,
         )
