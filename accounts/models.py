@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from core import useragent
 from emailing import crypto
 
 
@@ -204,6 +205,10 @@ class UserSession(models.Model):
 
     def __str__(self) -> str:
         return f"session of {self.user} since {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def browser(self) -> str:
+        return useragent.describe(self.user_agent)
 
 
 class SecurityPolicy(models.Model):

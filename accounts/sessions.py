@@ -216,30 +216,3 @@ def purge_stale_sessions() -> int:
     cutoff = timezone.now() - timedelta(seconds=settings.SESSION_COOKIE_AGE)
     deleted, _ = UserSession.objects.filter(last_seen_at__lt=cutoff).delete()
     return deleted
-
-
-BROWSERS = (
-    ("Edg/", "Edge"),
-    ("OPR/", "Opera"),
-    ("Firefox/", "Firefox"),
-    ("Chrome/", "Chrome"),
-    ("Safari/", "Safari"),
-)
-SYSTEMS = (
-    ("iPhone", "iPhone"),
-    ("iPad", "iPad"),
-    ("Android", "Android"),
-    ("Windows", "Windows"),
-    ("Mac OS X", "macOS"),
-    ("CrOS", "ChromeOS"),
-    ("Linux", "Linux"),
-)
-
-
-def browser_label(user_agent: str) -> str:
-    """Name the browser and system of a User-Agent in words, e.g. "Firefox on Windows"."""
-    browser = next((name for mark, name in BROWSERS if mark in user_agent), "")
-    system = next((name for mark, name in SYSTEMS if mark in user_agent), "")
-    if browser and system:
-        return f"{browser} on {system}"
-    return browser or system or "Unknown browser"

@@ -87,6 +87,35 @@ def _details(details: dict[str, Any]) -> dict[str, Any]:
     return json.loads(text)
 
 
+# What a user sees of their own account on the security page.
+OWN_SECURITY_ACTIONS = (
+    Action.SIGN_IN,
+    Action.SIGN_IN_FAILED,
+    Action.SIGNED_OUT,
+    Action.EMAIL_VERIFIED,
+    Action.TWO_FACTOR_PASSED,
+    Action.TWO_FACTOR_FAILED,
+    Action.TWO_FACTOR_LOCKED,
+    Action.PASSWORD_RESET_REQUESTED,
+    Action.PASSWORD_RESET_COMPLETED,
+    Action.PASSWORD_CHANGED,
+    Action.SESSION_ENDED,
+    Action.AUTHENTICATOR_ADDED,
+    Action.AUTHENTICATOR_REMOVED,
+    Action.RECOVERY_CODES_REGENERATED,
+    Action.TWO_FACTOR_RESET_BY_STAFF,
+)
+
+
+def recent_for(user: Any, limit: int = 20) -> list[AuditEvent]:
+    """Return the newest security events about the user's own account."""
+    return list(
+        AuditEvent.objects.filter(target_user=user, action__in=OWN_SECURITY_ACTIONS).order_by(
+            "-created_at", "-pk"
+        )[:limit]
+    )
+
+
 def record(
     request: HttpRequest | None,
     action: str,

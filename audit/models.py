@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.db import models
 
+from core import useragent
+
 
 class AuditEvent(models.Model):
     """A security event. Details name fields and outcomes, never secrets or their values."""
@@ -71,3 +73,7 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.action}"
+
+    @property
+    def browser(self) -> str:
+        return useragent.describe(self.user_agent) if self.user_agent else ""
