@@ -143,9 +143,7 @@ def test_a_password_reset_ends_every_session_and_the_list_agrees(laptop, phone, 
     assert not signed_in(laptop) and not signed_in(phone)
     assert not UserSession.objects.filter(user=mia).exists()
     actions = list(AuditEvent.objects.filter(target_user=mia).values_list("action", flat=True))
-    assert {"password_reset_requested", "password_reset_completed", "session_ended"} <= set(
-        actions
-    )
+    assert {"password_reset_requested", "password_reset_completed", "session_ended"} <= set(actions)
 
 
 def test_a_session_that_ended_another_way_leaves_the_list(laptop, phone, mia):
