@@ -33,7 +33,6 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "core.security.ContentSecurityPolicyMiddleware",
-    "core.security.RequestSizeLimitMiddleware",
     "audit.events.RequestContextMiddleware",
     "core.after_response.SendAfterResponseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -44,6 +43,8 @@ MIDDLEWARE = [
     "accounts.device.DeviceCookieMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so the 413 page gets every header; still before any view reads the body.
+    "core.security.RequestSizeLimitMiddleware",
 ]
 
 ROOT_URLCONF = "hygate.urls"
