@@ -6,8 +6,10 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
+        from accounts import sessions
         from accounts.purge import purge_expired_codes, purge_unverified_accounts
         from core import purge
 
         purge.register("expired codes", purge_expired_codes)
         purge.register("accounts never verified", purge_unverified_accounts)
+        purge.register("idle session records", sessions.purge_stale_sessions)

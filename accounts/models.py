@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from core import useragent
 from emailing import crypto
 
 
@@ -180,6 +181,34 @@ class RecoveryCode(models.Model):
 
     def __str__(self) -> str:
         return f"recovery code of {self.user} ({'used' if self.used_at else 'unused'})"
+
+
+class UserSession(models.Model):
+    """A signed-in session, so its owner can see it and end it from the security page.
+
+    Found by the SHA-256 of the session key; the key itself is kept only encrypted
+    (emailing.crypto), because ending a session means deleting it from the session store.
+    """
+
+    ENCRYPTED_FIELDS = ("session_key",)
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="user_sessions")
+    key_hash = models.CharField(max_length=64, unique=True)
+    session_key = models.TextField(help_text="Encrypted.")
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-last_seen_at"]
+
+    def __str__(self) -> str:
+        return f"session of {self.user} since {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def browser(self) -> str:
+        return useragent.describe(self.user_agent)
 
 
 class SecurityPolicy(models.Model):

@@ -17,7 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
-from accounts import recovery
+from accounts import recovery, sessions
 from accounts.flows import reauthentication, two_factor
 from accounts.models import SecurityPolicy
 from accounts.security_forms import (
@@ -27,6 +27,7 @@ from accounts.security_forms import (
     SecurityPolicyForm,
     TotpCodeForm,
 )
+from audit.events import recent_for
 from core.access import settings_permission_required
 from core.ratelimit import consume, release, too_many_requests
 from core.redirects import requested_next
@@ -68,8 +69,45 @@ def security_view(request: HttpRequest) -> HttpResponse:
             "policy": policy,
             "policy_help": POLICY_HELP[policy],
             "step_up_left": reauthentication.seconds_left(request),
+            "sessions": sessions.active_sessions(request),
+            "events": recent_for(user),
         },
     )
+
+
+@never_cache
+@step_up_required
+@require_http_methods(["GET", "POST"])
+def end_session_view(request: HttpRequest, session_id: int) -> HttpResponse:
+    """End one of the user's other sessions, after a confirming POST."""
+    row = next(
+        (s for s in sessions.active_sessions(request) if s.pk == session_id and not s.is_current),
+        None,
+    )
+    if row is None:
+        messages.info(request, "That session has already ended.")
+        return redirect("accounts:security")
+    if request.method == "POST":
+        sessions.end_session(request, session_id)
+        messages.success(request, "The session was ended. That browser is signed out.")
+        return redirect("accounts:security")
+    return render(request, "accounts/security_end_sessions.html", {"session": row})
+
+
+@never_cache
+@step_up_required
+@require_http_methods(["GET", "POST"])
+def end_other_sessions_view(request: HttpRequest) -> HttpResponse:
+    """End every session of the user but this one, after a confirming POST."""
+    if request.method == "POST":
+        ended = sessions.end_other_sessions(request)
+        messages.success(
+            request,
+            f"{ended} other session{'s' if ended != 1 else ''} ended. Only this one is left.",
+        )
+        return redirect("accounts:security")
+    others = [s for s in sessions.active_sessions(request) if not s.is_current]
+    return render(request, "accounts/security_end_sessions.html", {"others": others})
 
 
 @sensitive_post_parameters("password")

@@ -40,4 +40,14 @@ urlpatterns = [
         security_views.recovery_codes_view,
         name="security_recovery_codes",
     ),
+    path(
+        "security/sessions/<int:session_id>/end/",
+        security_views.end_session_view,
+        name="security_end_session",
+    ),
+    path(
+        "security/sessions/end-others/",
+        security_views.end_other_sessions_view,
+        name="security_end_other_sessions",
+    ),
 ]

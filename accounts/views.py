@@ -332,7 +332,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        password_reset.finish_password_reset(form.user)
+        password_reset.finish_password_reset(self.request, form.user)
         messages.success(
             self.request, "Your password has been changed. Sign in with your new password."
         )

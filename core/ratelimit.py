@@ -18,6 +18,8 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from core.signals import rate_limited
+
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
@@ -79,7 +81,10 @@ def consume(request: HttpRequest, action: str, key: str | None = None) -> int:
             count = 1
         if count > rule.amount:
             wait = max(wait, reset_at - time.time())
-    return math.ceil(wait) if wait > 0 else 0
+    if wait <= 0:
+        return 0
+    rate_limited.send(sender=consume, request=request, action=action, wait=math.ceil(wait))
+    return math.ceil(wait)
 
 
 def release(request: HttpRequest, action: str, key: str | None = None) -> None:

@@ -9,6 +9,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
+from audit.events import Action, record
 from emailing import config
 from emailing.backends.configured import backend_for
 from emailing.backends.resend import list_domains
@@ -171,4 +172,6 @@ def save_settings(cfg: config.ProviderConfig, admin: AbstractBaseUser) -> list[s
         change_message=f"Changed {', '.join(changed)}." if changed else "Saved without changes.",
         single_object=True,
     )
+    # Which settings changed, never their values: keys and passwords must not reach the log.
+    record(None, Action.SETTINGS_CHANGED, actor=admin, target="email", fields=changed)
     return changed

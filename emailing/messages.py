@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.template.loader import render_to_string
 
+from audit.events import Action, record
 from emailing.errors import EmailDeliveryError
 from emailing.models import EmailLog
 
@@ -78,6 +79,13 @@ def deliver(entry: EmailLog, message: EmailMessage, connection=None) -> Delivery
             entry.error_message = failure.provider_message[:500]
             entry.save()
             logger.warning("[EmailService] Email failed kind=%s error=%s", entry.kind, failure.code)
+            record(
+                None,
+                Action.EMAIL_FAILED,
+                target=entry.recipient,
+                kind=entry.kind,
+                error_code=failure.code,
+            )
         return Delivery(sent=False, error=failure)
     if entry.status == EmailLog.Status.QUEUED:  # a plain Django backend was configured
         entry.status = EmailLog.Status.SENT

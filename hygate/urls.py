@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts.security_views import security_settings_view
+from audit.views import audit_log_view
 from hygate import views
 from organisations.views import invitation_view
 
@@ -10,6 +11,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("settings/", include("emailing.urls")),
     path("settings/security/", security_settings_view, name="security_settings"),
+    path("settings/audit/", audit_log_view, name="audit_log"),
     path("orgs/", include("organisations.urls")),
     path("invitations/<str:token>/", invitation_view, name="invitation"),
     # Staff sign in through Hygate's own sign-in (and its later second factor), never a

@@ -24,6 +24,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "core",
+    "audit",
     "accounts",
     "emailing",
     "organisations",
@@ -32,14 +33,18 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "core.security.ContentSecurityPolicyMiddleware",
+    "audit.events.RequestContextMiddleware",
     "core.after_response.SendAfterResponseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.sessions.SessionActivityMiddleware",
     "accounts.device.DeviceCookieMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so the 413 page gets every header; still before any view reads the body.
+    "core.security.RequestSizeLimitMiddleware",
 ]
 
 ROOT_URLCONF = "hygate.urls"
@@ -88,6 +93,11 @@ AUTH_PASSWORD_VALIDATORS = [
 PASSWORD_RESET_TIMEOUT = 60 * 60
 
 SESSION_COOKIE_HTTPONLY = True
+# Idle timeout: a session unused this long ends. accounts.sessions re-saves an active
+# session (at most once a minute), so the clock restarts on activity. See README "Security".
+SESSION_COOKIE_AGE = env.int("HYGATE_SESSION_IDLE_TIMEOUT", default=14 * 24 * 3600)
+# Absolute lifetime of a signed-in session, however active.
+HYGATE_SESSION_MAX_AGE = env.int("HYGATE_SESSION_MAX_AGE", default=30 * 24 * 3600)
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 CSRF_FAILURE_VIEW = "hygate.views.csrf_failure"

@@ -10,7 +10,9 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from accounts import sessions
 from accounts.models import User
+from audit.events import Action, record
 from core.after_response import after_response
 from emailing.messages import send_message
 
@@ -47,16 +49,24 @@ def request_password_reset(request: HttpRequest, email: str) -> None:
     page takes as long for an unknown address as for a known one, and a failed send is
     only logged: telling the visitor would reveal that the address has an account.
     """
+    found = False
     for user in User.objects.filter(email__iexact=email, is_active=True):
         if user.has_usable_password():
+            found = True
+            record(request, Action.PASSWORD_RESET_REQUESTED, target=user)
             after_response(request, partial(send_reset_link, user))
+    if not found:  # the address typed is not kept: it may be a stranger's
+        record(request, Action.PASSWORD_RESET_REQUESTED, known_account=False)
 
 
-def finish_password_reset(user: User) -> None:
-    """Record what a completed reset proves: the person reads this address's mail.
+def finish_password_reset(request: HttpRequest, user: User) -> None:
+    """Record what a completed reset proves (the person reads this address's mail); sign out.
 
-    The new password itself changes the session hash, which signs out every other session.
+    The new password already changes the session hash, which invalidates every session;
+    ending them also empties the user's list of sessions and the session store.
     """
     if user.email_verified_at is None:
         user.email_verified_at = timezone.now()
         user.save(update_fields=["email_verified_at"])
+    record(request, Action.PASSWORD_RESET_COMPLETED, actor=user, target=user)
+    sessions.end_all_sessions(request, user, reason="password_reset")

@@ -21,6 +21,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from accounts import recovery, totp
 from accounts.models import Authenticator, RecoveryCode, SecurityPolicy, User
+from audit.events import Action, record
 from emailing.messages import Delivery, send_message
 
 Policy = SecurityPolicy.TwoFactor
@@ -165,6 +166,7 @@ def confirm_enrolment(user: User, code: str) -> list[str] | None:
         ):
             return None
         codes = recovery.generate(user)
+    record(None, Action.AUTHENTICATOR_ADDED, actor=user, target=user)
     send_notice(user, "authenticator_added")
     return codes
 
@@ -181,6 +183,7 @@ def remove_authenticator(user: User) -> bool:
     was_active = active_authenticator(user) is not None
     _remove_all(user)
     if was_active:
+        record(None, Action.AUTHENTICATOR_REMOVED, actor=user, target=user)
         send_notice(user, "authenticator_removed")
     return was_active
 
@@ -190,6 +193,7 @@ def regenerate_recovery_codes(user: User) -> list[str]:
     if active_authenticator(user) is None:
         raise NotEnrolled
     codes = recovery.generate(user)
+    record(None, Action.RECOVERY_CODES_REGENERATED, actor=user, target=user)
     send_notice(user, "recovery_codes_regenerated")
     return codes
 
@@ -234,6 +238,14 @@ def staff_reset(user: User, staff_user: AbstractBaseUser) -> None:
         ),
         single_object=True,
     )
+    record(
+        None,
+        Action.TWO_FACTOR_RESET_BY_STAFF,
+        actor=staff_user,
+        target=user,
+        removed_authenticator=had_authenticator,
+        removed_recovery_codes=codes,
+    )
     send_notice(user, "staff_reset")
 
 
@@ -259,6 +271,8 @@ def set_policy(policy: str, admin: AbstractBaseUser) -> str:
         ),
         single_object=True,
     )
+    fields = ["two_factor_policy"] if before != policy else []
+    record(None, Action.SETTINGS_CHANGED, actor=admin, target="security", fields=fields)
     return before
 
 

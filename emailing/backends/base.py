@@ -18,6 +18,7 @@ from django.core.mail import EmailMessage
 from django.core.mail.backends.base import BaseEmailBackend
 from django.utils import timezone
 
+from audit.events import Action, record
 from emailing import delivery_log
 from emailing.errors import EmailDeliveryError
 from emailing.messages import log_entry_for
@@ -168,4 +169,13 @@ class HygateEmailBackend(BaseEmailBackend):
             self.provider,
             error.code,
             entry.attempts,
+        )
+        record(
+            None,
+            Action.EMAIL_FAILED,
+            target=entry.recipient,
+            kind=entry.kind,
+            provider=self.provider,
+            error_code=error.code,
+            attempts=entry.attempts,
         )

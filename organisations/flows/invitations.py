@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from audit.events import Action, record
 from core.ratelimit import consume, parse_rules
 from emailing.messages import Delivery, send_message
 from organisations.flows import LimitReached, Refused
@@ -113,7 +114,24 @@ def invite(
         invitation.expires_at = now + INVITATION_LIFETIME
         invitation.send_failed = False
         invitation.save()
-    return invitation, send_invitation(invitation, token)
+    delivery = send_invitation(invitation, token)
+    _record(request, Action.INVITATION_SENT, actor.user, invitation, sent=delivery.sent)
+    return invitation, delivery
+
+
+def _record(
+    request: HttpRequest | None, action: str, actor: User, invitation: Invitation, **details
+) -> None:
+    record(
+        request,
+        action,
+        actor=actor,
+        target=invitation.organisation.slug,
+        invitation=invitation.pk,
+        email=invitation.email,
+        role=invitation.role,
+        **details,
+    )
 
 
 def resend(request: HttpRequest, actor: Membership, invitation: Invitation) -> Delivery:
@@ -133,7 +151,11 @@ def resend(request: HttpRequest, actor: Membership, invitation: Invitation) -> D
     if not updated:
         raise Refused("not_open")
     invitation.refresh_from_db()
-    return send_invitation(invitation, token)
+    delivery = send_invitation(invitation, token)
+    _record(
+        request, Action.INVITATION_SENT, actor.user, invitation, sent=delivery.sent, resent=True
+    )
+    return delivery
 
 
 def revoke(actor: Membership, invitation: Invitation) -> None:
@@ -147,6 +169,7 @@ def revoke(actor: Membership, invitation: Invitation) -> None:
     )
     if not updated:
         raise Refused("not_open")
+    _record(None, Action.INVITATION_REVOKED, actor.user, invitation)
 
 
 def _lock(invitation: Invitation) -> Invitation:
@@ -182,6 +205,7 @@ def accept(user: User, invitation: Invitation) -> Membership:
         invitation.accepted_at = timezone.now()
         invitation.accepted_by = user
         invitation.save(update_fields=["accepted_at", "accepted_by"])
+        _record(None, Action.INVITATION_ACCEPTED, user, invitation)
         return membership
 
 
@@ -195,6 +219,7 @@ def decline(user: User, invitation: Invitation) -> None:
         invitation.declined_at = timezone.now()
         invitation.declined_by = user
         invitation.save(update_fields=["declined_at", "declined_by"])
+        _record(None, Action.INVITATION_DECLINED, user, invitation)
 
 
 def purge_expired_invitations() -> int:

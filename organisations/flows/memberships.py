@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
 from accounts.models import User
+from audit.events import Action, record
 from organisations.flows import Refused
 from organisations.models import Membership, Organisation, Role
 from organisations.permissions import require_can_manage_member, require_grantable
@@ -37,6 +38,7 @@ def create_organisation(user: User, name: str) -> Organisation:
             with transaction.atomic():
                 organisation = Organisation.objects.create(name=name, slug=free_slug(name))
                 Membership.objects.create(user=user, organisation=organisation, role=Role.OWNER)
+            record(None, Action.ORGANISATION_CREATED, actor=user, target=organisation.slug)
             return organisation
         except IntegrityError:  # another organisation took the same slug at this moment
             continue
@@ -76,8 +78,18 @@ def change_role(actor: Membership, target: Membership, role: str) -> Membership:
         require_grantable(actor, role)
         if target.is_owner and role != Role.OWNER:
             _require_another_owner(target)
+        before = target.role
         target.role = role
         target.save(update_fields=["role"])
+        record(
+            None,
+            Action.ROLE_CHANGED,
+            actor=actor.user,
+            target=target.user,
+            organisation=target.organisation.slug,
+            role=role,
+            previous_role=before,
+        )
         return target
 
 
@@ -97,6 +109,14 @@ def remove_member(actor: Membership, target: Membership) -> None:
         if target.is_owner:
             _require_another_owner(target)
         target.delete()
+        record(
+            None,
+            Action.MEMBER_REMOVED,
+            actor=actor.user,
+            target=target.user,
+            organisation=target.organisation.slug,
+            role=target.role,
+        )
 
 
 def leave(membership: Membership) -> None:
@@ -109,3 +129,10 @@ def leave(membership: Membership) -> None:
         if membership.is_owner:
             _require_another_owner(membership)
         membership.delete()
+        record(
+            None,
+            Action.MEMBER_LEFT,
+            actor=membership.user,
+            target=membership.organisation.slug,
+            role=membership.role,
+        )

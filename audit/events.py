@@ -1,0 +1,147 @@
+"""Write the audit log: `record()` is the one way in.
+
+    from audit.events import Action, record
+    record(request, Action.SIGN_IN, target=user, method="totp")
+
+`request` may be None in a flow that has none (e-mail delivery, a flow taking only a
+user): the request being served, if any, is used for the IP address and browser then
+(see RequestContextMiddleware). The actor defaults to the request's signed-in user;
+`target` is a user (stored as a link) or text such as an organisation's slug or an
+e-mail address (pass an address only when an account has it). Keyword arguments become
+the event's details: names of fields, methods and outcomes, never passwords, codes,
+tokens, keys or the values of settings.
+
+Writing an event never breaks what it records: any failure is logged as a WARNING and
+swallowed, and the write runs in its own savepoint so a database error cannot spoil the
+caller's transaction.
+"""
+
+import contextvars
+import ipaddress
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+
+from audit.models import AuditEvent
+from core.ratelimit import client_ip
+
+Action = AuditEvent.Action
+
+logger = logging.getLogger("hygate.audit")
+
+USER_AGENT_LENGTH = 300
+TARGET_LENGTH = 320
+DETAILS_MAX_CHARS = 2000
+# Detail names that would mean a secret is about to be written; dropped, never stored.
+FORBIDDEN_DETAILS = frozenset(
+    {"password", "new_password", "code", "token", "secret", "api_key", "key", "otp"}
+)
+
+_current_request: contextvars.ContextVar[HttpRequest | None] = contextvars.ContextVar(
+    "hygate_audit_request", default=None
+)
+
+
+class RequestContextMiddleware:
+    """Make the request being served known to `record()` calls deep in flows."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        token = _current_request.set(request)
+        try:
+            return self.get_response(request)
+        finally:
+            _current_request.reset(token)
+
+
+def _clean(text: str, length: int) -> str:
+    # PostgreSQL refuses NUL in text; a header or an address typed may carry one.
+    return str(text).replace("\x00", "")[:length]
+
+
+def _ip(request: HttpRequest | None) -> str | None:
+    if request is None:
+        return None
+    try:
+        return str(ipaddress.ip_address(client_ip(request).strip()))
+    except ValueError:  # a forged or malformed X-Forwarded-For
+        return None
+
+
+def _actor(request: HttpRequest | None) -> Any:
+    user = getattr(request, "user", None)
+    return user if user is not None and user.is_authenticated else None
+
+
+def _details(details: dict[str, Any]) -> dict[str, Any]:
+    kept = {name: value for name, value in details.items() if name not in FORBIDDEN_DETAILS}
+    text = json.dumps(kept).replace("\\u0000", "")  # raises on a value JSON cannot hold
+    if len(text) > DETAILS_MAX_CHARS:
+        raise ValueError(f"audit details of {len(text)} characters are too long")
+    return json.loads(text)
+
+
+# What a user sees of their own account on the security page.
+OWN_SECURITY_ACTIONS = (
+    Action.SIGN_IN,
+    Action.SIGN_IN_FAILED,
+    Action.SIGNED_OUT,
+    Action.EMAIL_VERIFIED,
+    Action.TWO_FACTOR_PASSED,
+    Action.TWO_FACTOR_FAILED,
+    Action.TWO_FACTOR_LOCKED,
+    Action.PASSWORD_RESET_REQUESTED,
+    Action.PASSWORD_RESET_COMPLETED,
+    Action.PASSWORD_CHANGED,
+    Action.SESSION_ENDED,
+    Action.AUTHENTICATOR_ADDED,
+    Action.AUTHENTICATOR_REMOVED,
+    Action.RECOVERY_CODES_REGENERATED,
+    Action.TWO_FACTOR_RESET_BY_STAFF,
+)
+
+
+def recent_for(user: Any, limit: int = 20) -> list[AuditEvent]:
+    """Return the newest security events about the user's own account."""
+    return list(
+        AuditEvent.objects.filter(target_user=user, action__in=OWN_SECURITY_ACTIONS).order_by(
+            "-created_at", "-pk"
+        )[:limit]
+    )
+
+
+def record(
+    request: HttpRequest | None,
+    action: str,
+    *,
+    actor: Any = None,
+    target: Any = None,
+    **details: Any,
+) -> AuditEvent | None:
+    """Write one audit event; return it, or None if it could not be written (logged)."""
+    try:
+        request = request if request is not None else _current_request.get()
+        is_user = hasattr(target, "pk") and hasattr(target, "get_session_auth_hash")
+        event = AuditEvent(
+            action=Action(action),
+            actor=actor if actor is not None else _actor(request),
+            target_user=target if is_user else None,
+            target=_clean(target.email if is_user else (target or ""), TARGET_LENGTH),
+            ip_address=_ip(request),
+            user_agent=_clean(
+                request.META.get("HTTP_USER_AGENT", "") if request else "", USER_AGENT_LENGTH
+            ),
+            details=_details(details),
+        )
+        with transaction.atomic():
+            event.save()
+        return event
+    except Exception as error:
+        logger.warning("[Audit] could not record %s: %s", action, type(error).__name__)
+        return None

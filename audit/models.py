@@ -1,0 +1,79 @@
+"""One row per security event: who did what to whom, when, and from where."""
+
+from django.conf import settings
+from django.db import models
+
+from core import useragent
+
+
+class AuditEvent(models.Model):
+    """A security event. Details name fields and outcomes, never secrets or their values."""
+
+    class Action(models.TextChoices):
+        # Every action the portal records, in one place. Call sites pass these members.
+        SIGN_UP = "sign_up", "Signed up"
+        EMAIL_VERIFIED = "email_verified", "Verified e-mail address"
+        SIGN_IN = "sign_in", "Signed in"
+        SIGN_IN_FAILED = "sign_in_failed", "Sign-in failed"
+        SIGNED_OUT = "signed_out", "Signed out"
+        TWO_FACTOR_CHALLENGE = "two_factor_challenge", "Asked for the second factor"
+        TWO_FACTOR_PASSED = "two_factor_passed", "Passed the second factor"
+        TWO_FACTOR_FAILED = "two_factor_failed", "Second factor failed"
+        TWO_FACTOR_LOCKED = "two_factor_locked", "Second factor locked"
+        PASSWORD_RESET_REQUESTED = "password_reset_requested", "Asked for a password reset"
+        PASSWORD_RESET_COMPLETED = "password_reset_completed", "Reset the password"
+        PASSWORD_CHANGED = "password_changed", "Changed the password"
+        RATE_LIMITED = "rate_limited", "Stopped by a rate limit"
+        EMAIL_FAILED = "email_failed", "E-mail not delivered"
+        SETTINGS_CHANGED = "settings_changed", "Changed site settings"
+        ORGANISATION_CREATED = "organisation_created", "Created an organisation"
+        INVITATION_SENT = "invitation_sent", "Sent an invitation"
+        INVITATION_ACCEPTED = "invitation_accepted", "Accepted an invitation"
+        INVITATION_DECLINED = "invitation_declined", "Declined an invitation"
+        INVITATION_REVOKED = "invitation_revoked", "Revoked an invitation"
+        ROLE_CHANGED = "role_changed", "Changed a member's role"
+        MEMBER_REMOVED = "member_removed", "Removed a member"
+        MEMBER_LEFT = "member_left", "Left an organisation"
+        TWO_FACTOR_RESET_BY_STAFF = "two_factor_reset_by_staff", "Staff reset two-factor"
+        SESSION_ENDED = "session_ended", "Ended a session"
+        AUTHENTICATOR_ADDED = "authenticator_added", "Added an authenticator app"
+        AUTHENTICATOR_REMOVED = "authenticator_removed", "Removed the authenticator app"
+        RECOVERY_CODES_REGENERATED = "recovery_codes_regenerated", "Made new recovery codes"
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="audit_events",
+        help_text="Who did it (empty for a visitor not signed in, or the system).",
+    )
+    action = models.CharField(max_length=40, choices=Action.choices, db_index=True)
+    target_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="audit_events_about",
+        help_text="The account it was done to, if any.",
+    )
+    target = models.CharField(
+        max_length=320,
+        blank=True,
+        help_text="What else it was done to: an organisation, an address.",
+    )
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["target_user", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.action}"
+
+    @property
+    def browser(self) -> str:
+        return useragent.describe(self.user_agent) if self.user_agent else ""

@@ -1,0 +1,7 @@
+"""Signals core sends, for the apps above it to receive (core imports no app)."""
+
+from django.dispatch import Signal
+
+# Sent by core.ratelimit when a request is over a limit. Arguments: request, action (the
+# rule's name, e.g. "login_failed"), wait (seconds until it would be allowed).
+rate_limited = Signal()

@@ -1,0 +1,248 @@
+"""A reviewer traces what happened in Settings -> Audit log; nothing breaks for want of a log."""
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from django.contrib.auth.models import Permission
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.test import Client
+from django.urls import reverse
+
+from accounts.flows import two_factor
+from audit.events import Action, record
+from audit.models import AuditEvent
+from organisations.models import Invitation, Role
+from tests.factories import (
+    DEFAULT_PASSWORD,
+    AuthenticatorFactory,
+    MembershipFactory,
+    UserFactory,
+)
+from tests.fakes.resend_api import Failure
+
+AUDIT = reverse("audit_log")
+LOGIN = reverse("accounts:login")
+
+pytestmark = pytest.mark.django_db
+
+
+def auditor(*codenames):
+    staff = UserFactory(staff=True)
+    staff.user_permissions.add(
+        *Permission.objects.filter(content_type__app_label="audit", codename__in=codenames)
+    )
+    client = Client(REMOTE_ADDR="192.0.2.200")
+    client.force_login(staff)
+    return client
+
+
+def test_the_audit_log_lives_at_settings_audit_and_only_its_viewers_open_it(client):
+    assert AUDIT == "/settings/audit/"
+    assert client.get(AUDIT)["Location"] == f"/accounts/login/?next={AUDIT}"
+    assert auditor().get(AUDIT).status_code == 403  # staff, but without the view permission
+    member = Client()
+    member.force_login(UserFactory())
+    assert member.get(AUDIT).status_code == 403
+    assert auditor("view_auditevent").get(AUDIT).status_code == 200
+    # Nothing on it changes anything.
+    assert auditor("view_auditevent", "change_auditevent").post(AUDIT).status_code == 405
+
+
+def test_a_reviewer_sees_who_did_what_when_and_from_where(outbox):
+    owner = UserFactory(email="ada@example.com")
+    MembershipFactory(user=owner, organisation__slug="acme", role=Role.OWNER)
+    browser = Client(REMOTE_ADDR="198.51.100.7", HTTP_USER_AGENT="Firefox/128.0 (Windows)")
+    browser.force_login(owner)
+    browser.post("/orgs/acme/", {"action": "invite", "email": "grace@example.com", "role": "admin"})
+    grace = UserFactory(email="grace@example.com")
+    invitee = Client(REMOTE_ADDR="203.0.113.9")
+    invitee.force_login(grace)
+    invitation = Invitation.objects.get()
+    invitee.post("/orgs/", {"action": "accept", "invitation": invitation.pk})
+    Client(REMOTE_ADDR="203.0.113.50").post(
+        reverse("accounts:password_reset"), {"email": "grace@example.com"}
+    )
+
+    page = auditor("view_auditevent").get(AUDIT).content.decode()
+
+    assert "Sent an invitation" in page and "198.51.100.7" in page and "Firefox on Windows" in page
+    assert "Accepted an invitation" in page and "203.0.113.9" in page
+    assert "Asked for a password reset" in page and "203.0.113.50" in page
+    admin_link = reverse("admin:accounts_user_change", args=[owner.pk])
+    assert f'href="{admin_link}"' in page
+    sent = AuditEvent.objects.get(action=Action.INVITATION_SENT)
+    assert (sent.actor, sent.target, sent.details["role"]) == (owner, "acme", "admin")
+    # The invitation's token is nowhere in the log.
+    token = outbox[0].body.split("/invitations/")[1].split("/")[0]
+    assert token not in str(list(AuditEvent.objects.values()))
+
+
+def test_the_log_is_filtered_by_user_action_and_dates_fifty_a_page_newest_first():
+    ada, bob = UserFactory(email="ada@example.com"), UserFactory(email="bob@example.com")
+    with time_machine.travel(datetime(2026, 1, 10, tzinfo=UTC), tick=False) as clock:
+        for n in range(60):
+            clock.shift(timedelta(minutes=1))
+            record(None, Action.SIGN_IN, actor=ada, target=ada, n=n)
+        clock.move_to(datetime(2026, 2, 1, tzinfo=UTC))
+        record(None, Action.SIGN_IN_FAILED, target=bob)
+    client = auditor("view_auditevent")
+
+    first = client.get(AUDIT, {"user": "ada@", "action": "sign_in"})
+    assert first.context["page"].paginator.count == 60
+    assert [e.details["n"] for e in first.context["page"]] == list(range(59, 9, -1))
+    second = client.get(AUDIT, {"user": "ada@", "action": "sign_in", "page": 2})
+    assert [e.details["n"] for e in second.context["page"]] == list(range(9, -1, -1))
+    assert "user=ada%40&amp;action=sign_in&amp;page=2" in first.content.decode()
+
+    february = client.get(AUDIT, {"since": "2026-02-01", "until": "2026-02-28"})
+    assert [e.action for e in february.context["page"]] == ["sign_in_failed"]
+    assert client.get(AUDIT, {"user": "bob"}).context["page"].paginator.count == 1
+    backwards = client.get(AUDIT, {"since": "2026-02-02", "until": "2026-02-01"})
+    assert backwards.status_code == 400
+    assert "The start date is after the end date." in backwards.content.decode()
+
+
+def test_the_admin_shows_the_log_read_only(admin_client):
+    record(None, Action.SIGN_IN_FAILED)
+    event = AuditEvent.objects.get()
+    assert admin_client.get("/admin/audit/auditevent/").status_code == 200
+    assert admin_client.get("/admin/audit/auditevent/add/").status_code == 403
+    change = admin_client.get(f"/admin/audit/auditevent/{event.pk}/change/")
+    assert change.status_code == 200 and 'name="_save"' not in change.content.decode()
+    assert admin_client.post(f"/admin/audit/auditevent/{event.pk}/delete/").status_code == 403
+    assert AuditEvent.objects.count() == 1
+
+
+def test_settings_changes_name_the_fields_never_their_values(client):
+    admin = UserFactory(is_superuser=True, staff=True)
+    client.force_login(admin)
+    client.post(reverse("security_settings"), {"two_factor_policy": "totp"})
+    client.post(
+        "/settings/email/",
+        {
+            "provider": "resend",
+            "resend_api_key": "re_supersecret_123456789",
+            "from_email": "Hygate <id@example.com>",
+            "action": "save",
+        },
+    )
+
+    security, email = AuditEvent.objects.filter(action=Action.SETTINGS_CHANGED).order_by("pk")
+    assert (security.actor, security.target, security.details) == (
+        admin,
+        "security",
+        {"fields": ["two_factor_policy"]},
+    )
+    assert email.target == "email" and "Resend API key" in email.details["fields"]
+    assert "re_supersecret" not in str(list(AuditEvent.objects.values()))
+    assert "totp" not in str(security.details)
+
+
+def test_method_changes_and_staff_resets_are_recorded():
+    member, staff = UserFactory(), UserFactory(staff=True)
+    AuthenticatorFactory(user=member)
+    two_factor.regenerate_recovery_codes(member)
+    two_factor.remove_authenticator(member)
+    AuthenticatorFactory(user=member)
+    two_factor.staff_reset(member, staff)
+
+    events = AuditEvent.objects.filter(target_user=member).order_by("pk")
+    assert [(e.action, e.actor) for e in events] == [
+        ("recovery_codes_regenerated", member),
+        ("authenticator_removed", member),
+        ("two_factor_reset_by_staff", staff),
+    ]
+
+
+def test_a_failed_send_is_recorded_with_its_hygate_error_code(client, resend_api):
+    resend_api.fail_next(*[Failure(500) for _ in range(3)])
+    user = UserFactory(email="member@verified.example")
+    client.post(reverse("accounts:password_reset"), {"email": user.email})
+
+    failed = AuditEvent.objects.get(action=Action.EMAIL_FAILED)
+    assert failed.details["error_code"] == "provider_error"
+    assert failed.details["kind"] == "password_reset"
+    assert failed.target == "member@verified.example"
+
+
+def test_a_burst_of_wrong_passwords_from_one_ip_is_stopped_and_recorded():
+    victims = [UserFactory() for _ in range(10)]
+    attacker = Client(REMOTE_ADDR="192.0.2.66")
+    statuses = [
+        attacker.post(LOGIN, {"email": victims[n % 10].email, "password": f"guess {n}"}).status_code
+        for n in range(50)
+    ]
+
+    assert statuses[:30] == [400] * 30
+    assert set(statuses[30:]) == {429}
+    limited = AuditEvent.objects.filter(action=Action.RATE_LIMITED)
+    assert limited.count() == 20
+    assert {(e.ip_address, e.details["rule"]) for e in limited} == {("192.0.2.66", "login")}
+
+
+def test_an_event_that_cannot_be_written_is_logged_and_the_action_goes_on(caplog):
+    user = UserFactory()
+    with caplog.at_level(logging.WARNING, logger="hygate.audit"), transaction.atomic():
+        assert record(None, Action.SIGN_IN, target=user, when=object()) is None
+        assert record(None, "no_such_action") is None
+        user.name = "Still saved"
+        user.save()
+    assert [r.levelname for r in caplog.records] == ["WARNING", "WARNING"]
+    assert "could not record sign_in: TypeError" in caplog.records[0].getMessage()
+    assert not AuditEvent.objects.exists()
+    user.refresh_from_db()
+    assert user.name == "Still saved"
+
+
+def test_a_database_error_while_writing_does_not_spoil_the_callers_transaction(caplog):
+    user = UserFactory()
+    table = transaction.savepoint()
+    with connection.cursor() as cursor:  # the log's table is gone (rolled back below)
+        cursor.execute("DROP TABLE audit_auditevent")
+    with caplog.at_level(logging.WARNING, logger="hygate.audit"):
+        assert record(None, Action.SIGN_IN, target=user) is None
+    # On PostgreSQL a failed statement outside a savepoint would abort this transaction.
+    user.name = "Saved after"
+    user.save()
+    user.refresh_from_db()
+    assert user.name == "Saved after"
+    assert "could not record sign_in" in caplog.records[0].getMessage()
+    transaction.savepoint_rollback(table)
+
+
+def test_secrets_never_become_details():
+    event = record(None, Action.SIGN_IN_FAILED, password="hunter2", code="123456", method="totp")
+    assert event.details == {"method": "totp"}
+
+
+def test_each_user_sees_their_own_recent_security_events(client):
+    mia = UserFactory()
+    other = UserFactory()
+    browser = Client(
+        REMOTE_ADDR="198.51.100.7", HTTP_USER_AGENT="Mozilla/5.0 (X11; Linux) Firefox/128.0"
+    )
+    browser.post(LOGIN, {"email": mia.email, "password": DEFAULT_PASSWORD})
+    record(None, Action.SIGN_IN, target=mia)  # as the sign-in flow does
+    record(None, Action.AUTHENTICATOR_ADDED, actor=other, target=other)
+
+    page = browser.get(reverse("accounts:security")).content.decode()
+
+    assert "Recent security events" in page
+    assert "Signed in" in page
+    assert "Added an authenticator app" not in page
+
+
+def test_prune_audit_removes_events_older_than_the_days_given(capsys):
+    with time_machine.travel(datetime(2025, 1, 1, tzinfo=UTC)):
+        record(None, Action.SIGN_IN_FAILED)
+    with time_machine.travel(datetime(2025, 12, 1, tzinfo=UTC)):
+        record(None, Action.SIGN_IN_FAILED)
+    with time_machine.travel(datetime(2026, 1, 15, tzinfo=UTC)):
+        call_command("prune_audit", "--days", "60")
+        assert AuditEvent.objects.count() == 1
+        call_command("prune_audit")
+        assert AuditEvent.objects.count() == 1
+    assert "Deleted 1 audit event(s) older than 60 days." in capsys.readouterr().out

@@ -1,0 +1,47 @@
+"""Every form of the portal, for the tests that post bad input to all of them.
+
+A new form joins here (the sign-in's second step, /accounts/login/2fa/, belongs here once it
+exists). `url` may name the fixtures of tests/site/test_bad_input.py in braces: {slug},
+{token} (an invitation link), {reset} (a password-reset page), {session} (a session row).
+"""
+
+from typing import NamedTuple
+
+
+class PortalForm(NamedTuple):
+    url: str
+    fields: tuple[str, ...]
+
+
+FORMS = [
+    PortalForm("/accounts/signup/", ("email", "password", "name", "next")),
+    PortalForm("/accounts/login/", ("email", "password", "next")),
+    PortalForm("/accounts/verify/", ("code",)),
+    PortalForm("/accounts/verify/resend/", ()),
+    PortalForm("/accounts/password/reset/", ("email",)),
+    PortalForm("{reset}", ("new_password1", "new_password2")),
+    PortalForm("/accounts/security/password/", ("password", "next")),
+    PortalForm("/accounts/security/authenticator/", ("action", "code")),
+    PortalForm("/accounts/security/authenticator/remove/", ()),
+    PortalForm("/accounts/security/recovery-codes/", ()),
+    PortalForm("/accounts/security/sessions/{session}/end/", ()),
+    PortalForm("/accounts/security/sessions/end-others/", ()),
+    PortalForm(
+        "/settings/email/",
+        (
+            "provider",
+            "resend_api_key",
+            "from_email",
+            "smtp_host",
+            "smtp_port",
+            "smtp_username",
+            "smtp_password",
+            "smtp_security",
+            "action",
+        ),
+    ),
+    PortalForm("/settings/security/", ("two_factor_policy",)),
+    PortalForm("/orgs/", ("action", "name", "invitation")),
+    PortalForm("/orgs/{slug}/", ("action", "email", "emails", "role", "member", "invitation")),
+    PortalForm("/invitations/{token}/", ("action",)),
+]
