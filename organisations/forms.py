@@ -16,6 +16,9 @@ ERRORS = {
         "use “Resend” to try again."
     ),
     "last_owner": ("An organisation needs at least one owner. Make someone else an owner first."),
+    "pending_for_higher_role": (
+        "{email} already has a pending invitation as {role}; only an owner can change it."
+    ),
     "not_open": "That invitation has already been answered or revoked.",
     "gone": "That person is no longer a member.",
     "busy": "Please try again in a moment.",

@@ -25,7 +25,7 @@ from organisations.models import (
     Organisation,
     hash_token,
 )
-from organisations.permissions import require_grantable, require_manager
+from organisations.permissions import require_grantable, require_manager, roles_grantable_by
 
 DAILY_LIMIT_ACTION = "invitation_org"
 
@@ -105,6 +105,9 @@ def invite(
         invitation = (
             Invitation.objects.open().filter(organisation=organisation, email__iexact=email).first()
         ) or Invitation(organisation=organisation, email=email)
+        # Replacing an invitation rewrites its role and kills its link: the same say as revoking.
+        if invitation.pk and invitation.role not in roles_grantable_by(actor):
+            raise Refused("pending_for_higher_role", email=email, role=invitation.role)
         now = timezone.now()
         invitation.role = role
         invitation.invited_by = actor.user

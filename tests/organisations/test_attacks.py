@@ -1,0 +1,57 @@
+"""Attacks on organisations and invitations: each test is one way in that stays shut."""
+
+import pytest
+
+from organisations.models import Invitation, Role
+from tests.factories import InvitationFactory, MembershipFactory
+from tests.mailbox import link_in
+
+pytestmark = pytest.mark.django_db
+
+
+def invite(client, email, role="member", slug="acme"):
+    return client.post(f"/orgs/{slug}/", {"action": "invite", "email": email, "role": role})
+
+
+def test_an_admin_cannot_take_over_an_owners_invitation_by_inviting_the_address_again(
+    client, outbox
+):
+    owner = MembershipFactory(role=Role.OWNER, organisation__slug="acme")
+    admin = MembershipFactory(role=Role.ADMIN, organisation=owner.organisation)
+    invitation = InvitationFactory(
+        organisation=owner.organisation,
+        email="grace@example.com",
+        role=Role.OWNER,
+        invited_by=owner.user,
+        token="o" * 43,
+    )
+    client.force_login(admin.user)
+
+    response = invite(client, "Grace@example.com", role="admin")
+
+    assert response.status_code == 400
+    assert "only an owner can change it" in response.content.decode()
+    invitation.refresh_from_db()
+    assert (invitation.role, invitation.invited_by) == (Role.OWNER, owner.user)
+    assert invitation.state == Invitation.State.PENDING
+    assert client.get(f"/invitations/{'o' * 43}/").status_code == 200  # the owner's link lives
+    assert outbox == []
+
+
+def test_the_invitation_mail_is_the_inviters_words_only_in_one_line_places(client, outbox):
+    """Names that predate the rule (or come from the admin) still never split a header."""
+    owner = MembershipFactory(
+        role=Role.OWNER,
+        organisation__slug="acme",
+        organisation__name="Acme\r\nBcc: victim@example.com",
+        user__name="Ada\r\nReply-To: evil@example.com",
+    )
+    client.force_login(owner.user)
+
+    assert invite(client, "grace@example.com").status_code == 302
+
+    [mail] = outbox
+    assert "\n" not in mail.subject and "\r" not in mail.subject
+    assert mail.bcc == [] and mail.reply_to == []
+    assert mail.recipients() == ["grace@example.com"]
+    assert link_in(mail).startswith("https://id.example.test/invitations/")
