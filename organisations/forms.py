@@ -11,6 +11,10 @@ ERRORS = {
         "This organisation has sent as many invitations as a day allows ({limit}). "
         "Try again in about {hours} hours."
     ),
+    "daily_limit_inviter": (
+        "You have sent as many invitations as a day allows ({limit}). "
+        "Try again in about {hours} hours."
+    ),
     "send_failed": (
         "We could not send the invitation e-mail to {email}. The invitation is kept: "
         "use “Resend” to try again."

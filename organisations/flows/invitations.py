@@ -28,6 +28,7 @@ from organisations.models import (
 from organisations.permissions import require_grantable, require_manager, roles_grantable_by
 
 DAILY_LIMIT_ACTION = "invitation_org"
+INVITER_LIMIT_ACTION = "invitation_inviter"
 
 
 def new_token() -> str:
@@ -60,10 +61,17 @@ def pending_invitations_for(user: User) -> list[Invitation]:
     )
 
 
-def _count_against_daily_limit(request: HttpRequest, organisation: Organisation) -> None:
-    if wait := consume(request, DAILY_LIMIT_ACTION, key=str(organisation.pk)):
-        rule = settings.HYGATE_RATE_LIMIT_RULES[DAILY_LIMIT_ACTION]
-        raise LimitReached(wait, limit=parse_rules(rule)[0].amount)
+def _daily_limit(action: str) -> int:
+    return parse_rules(settings.HYGATE_RATE_LIMIT_RULES[action])[0].amount
+
+
+def _count_against_daily_limit(request: HttpRequest, actor: Membership) -> None:
+    if wait := consume(request, DAILY_LIMIT_ACTION, key=str(actor.organisation_id)):
+        raise LimitReached(wait, limit=_daily_limit(DAILY_LIMIT_ACTION))
+    if wait := consume(request, INVITER_LIMIT_ACTION, key=str(actor.user_id)):
+        raise LimitReached(
+            wait, limit=_daily_limit(INVITER_LIMIT_ACTION), code="daily_limit_inviter"
+        )
 
 
 def send_invitation(invitation: Invitation, token: str) -> Delivery:
@@ -97,7 +105,7 @@ def invite(
     organisation = actor.organisation
     if Membership.objects.filter(organisation=organisation, user__email__iexact=email).exists():
         raise Refused("already_member", email=email)
-    _count_against_daily_limit(request, organisation)
+    _count_against_daily_limit(request, actor)
     token = new_token()
     with transaction.atomic():
         # Serialise invitations of one organisation, so one address never gets two open ones.
@@ -125,7 +133,7 @@ def resend(request: HttpRequest, actor: Membership, invitation: Invitation) -> D
     require_grantable(actor, invitation.role)
     if not invitation.is_open:
         raise Refused("not_open")
-    _count_against_daily_limit(request, invitation.organisation)
+    _count_against_daily_limit(request, actor)
     token = new_token()
     now = timezone.now()
     updated = (

@@ -1,10 +1,13 @@
 """Attacks on organisations and invitations: each test is one way in that stays shut."""
 
 import pytest
+from django.urls import reverse
 
 from organisations.models import Invitation, Role
-from tests.factories import InvitationFactory, MembershipFactory
+from tests.factories import InvitationFactory, MembershipFactory, UserFactory
 from tests.mailbox import link_in
+
+ORGS = reverse("organisations:list")
 
 pytestmark = pytest.mark.django_db
 
@@ -36,6 +39,23 @@ def test_an_admin_cannot_take_over_an_owners_invitation_by_inviting_the_address_
     assert invitation.state == Invitation.State.PENDING
     assert client.get(f"/invitations/{'o' * 43}/").status_code == 200  # the owner's link lives
     assert outbox == []
+
+
+def test_a_new_organisation_buys_no_more_invitations_a_day(client, outbox):
+    spammer = UserFactory()
+    client.force_login(spammer)
+    client.post(ORGS, {"name": "Acme"})
+    client.post(ORGS, {"name": "Acme Two"})
+    for n in range(50):
+        assert invite(client, f"person{n}@example.net").status_code == 302
+
+    response = invite(client, "one.more@example.net", slug="acme-two")
+
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+    assert "You have sent as many invitations as a day allows (50)" in response.content.decode()
+    assert not Invitation.objects.filter(email="one.more@example.net").exists()
+    assert len(outbox) == 50
 
 
 def test_the_invitation_mail_is_the_inviters_words_only_in_one_line_places(client, outbox):
