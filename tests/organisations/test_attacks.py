@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from organisations.models import Invitation, Role
+from organisations.models import Invitation, Organisation, Role
 from tests.factories import InvitationFactory, MembershipFactory, UserFactory
 from tests.mailbox import link_in
 
@@ -56,6 +56,27 @@ def test_a_new_organisation_buys_no_more_invitations_a_day(client, outbox):
     assert "You have sent as many invitations as a day allows (50)" in response.content.decode()
     assert not Invitation.objects.filter(email="one.more@example.net").exists()
     assert len(outbox) == 50
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Acme\r\nBcc: victim@example.com",
+        "Acme\n\nYour account is suspended, re-activate at https://evil.example/login",
+        "Acme \u202egro.elpmaxe.live",  # right-to-left override: reads as evil.example.org
+        "Acme\u2028Second line",
+    ],
+)
+def test_an_organisation_name_cannot_carry_line_breaks_or_direction_tricks(
+    client, user, outbox, name
+):
+    client.force_login(user)
+
+    response = client.post(ORGS, {"name": name})
+
+    assert response.status_code == 400
+    assert "cannot contain line breaks or other control characters" in response.content.decode()
+    assert not Organisation.objects.exists()
 
 
 def test_the_invitation_mail_is_the_inviters_words_only_in_one_line_places(client, outbox):
