@@ -96,6 +96,15 @@ def send_invitation(invitation: Invitation, token: str) -> Delivery:
     return delivery
 
 
+def _lock_organisation(organisation_id: int) -> None:
+    Organisation.objects.select_for_update().filter(pk=organisation_id).first()
+
+
+def _require_not_member(organisation: Organisation, email: str) -> None:
+    if Membership.objects.filter(organisation=organisation, user__email__iexact=email).exists():
+        raise Refused("already_member", email=email)
+
+
 def invite(
     request: HttpRequest, actor: Membership, email: str, role: str
 ) -> tuple[Invitation, Delivery]:
@@ -103,13 +112,14 @@ def invite(
     require_manager(actor)
     require_grantable(actor, role)
     organisation = actor.organisation
-    if Membership.objects.filter(organisation=organisation, user__email__iexact=email).exists():
-        raise Refused("already_member", email=email)
+    _require_not_member(organisation, email)
     _count_against_daily_limit(request, actor)
     token = new_token()
     with transaction.atomic():
-        # Serialise invitations of one organisation, so one address never gets two open ones.
-        Organisation.objects.select_for_update().filter(pk=organisation.pk).first()
+        # Serialise invitations of one organisation, so one address never gets two open ones,
+        # and wait for an answer being given right now (accept() takes the same lock).
+        _lock_organisation(organisation.pk)
+        _require_not_member(organisation, email)
         invitation = (
             Invitation.objects.open().filter(organisation=organisation, email__iexact=email).first()
         ) or Invitation(organisation=organisation, email=email)
@@ -176,6 +186,10 @@ def _require_answerable(user: User, invitation: Invitation) -> None:
 def accept(user: User, invitation: Invitation) -> Membership:
     """Join the organisation with the invitation's role; accepting again changes nothing."""
     with transaction.atomic():
+        # The organisation's row before the invitation's, in the order invite() takes them:
+        # the new membership's foreign key locks that row at commit, and the opposite
+        # order would deadlock with an invitation to the same address at the same moment.
+        _lock_organisation(invitation.organisation_id)
         invitation = _lock(invitation)
         if invitation.accepted_by_id == user.pk:
             membership = Membership.objects.filter(
