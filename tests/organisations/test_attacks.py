@@ -96,3 +96,15 @@ def test_the_invitation_mail_is_the_inviters_words_only_in_one_line_places(clien
     assert mail.bcc == [] and mail.reply_to == []
     assert mail.recipients() == ["grace@example.com"]
     assert link_in(mail).startswith("https://id.example.test/invitations/")
+
+
+def test_creating_organisations_is_rate_limited_like_every_other_change(client, user):
+    client.force_login(user)
+    for n in range(60):
+        assert client.post(ORGS, {"name": f"Spam {n}"}).status_code == 302
+
+    response = client.post(ORGS, {"name": "One too many"})
+
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+    assert Organisation.objects.count() == 60
