@@ -120,8 +120,12 @@ def invite(
         # and wait for an answer being given right now (accept() takes the same lock).
         _lock_organisation(organisation.pk)
         _require_not_member(organisation, email)
+        # Locked, so an answer given at this moment is kept: its row no longer counts as open.
         invitation = (
-            Invitation.objects.open().filter(organisation=organisation, email__iexact=email).first()
+            Invitation.objects.open()
+            .select_for_update()
+            .filter(organisation=organisation, email__iexact=email)
+            .first()
         ) or Invitation(organisation=organisation, email=email)
         # Replacing an invitation rewrites its role and kills its link: the same say as revoking.
         if invitation.pk and invitation.role not in roles_grantable_by(actor):

@@ -77,6 +77,45 @@ def test_inviting_an_address_again_while_its_invitation_is_accepted_neither_dead
     assert outbox == []
 
 
+def test_inviting_an_address_again_while_its_invitation_is_declined_keeps_the_decline(outbox):
+    owner = MembershipFactory(role=Role.OWNER, organisation__slug="acme")
+    grace = UserFactory(email="grace@example.com")
+    invitation = InvitationFactory(organisation=owner.organisation, email="grace@example.com")
+    declined = threading.Event()
+
+    def grace_declines_slowly():
+        try:
+            with transaction.atomic():
+                invitations.decline(grace, invitation)
+                declined.set()
+                someone_waits_for_a_lock()
+        finally:
+            connections.close_all()
+
+    def the_owner_invites_grace_again():
+        try:
+            declined.wait(5)
+            client = Client()
+            client.force_login(owner.user)
+            return client.post(
+                "/orgs/acme/", {"action": "invite", "email": "grace@example.com", "role": "admin"}
+            ).status_code
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        answer = pool.submit(grace_declines_slowly)
+        reinvite = pool.submit(the_owner_invites_grace_again)
+        answer.result()
+        assert reinvite.result() == 302
+
+    invitation.refresh_from_db()
+    assert invitation.declined_by == grace and invitation.declined_at is not None
+    [fresh] = Invitation.objects.open().filter(email__iexact="grace@example.com")
+    assert fresh.pk != invitation.pk and fresh.role == Role.ADMIN
+    assert len(outbox) == 1
+
+
 def test_accepting_twice_at_once_makes_one_membership():
     grace = UserFactory(email="grace@example.com")
     invitation = InvitationFactory(email="grace@example.com", role=Role.ADMIN)
