@@ -1,5 +1,7 @@
 """Forms for the organisation pages; every user-facing error message lives here, by code."""
 
+import unicodedata
+
 from django import forms
 
 from accounts.models import User
@@ -11,15 +13,23 @@ ERRORS = {
         "This organisation has sent as many invitations as a day allows ({limit}). "
         "Try again in about {hours} hours."
     ),
+    "daily_limit_inviter": (
+        "You have sent as many invitations as a day allows ({limit}). "
+        "Try again in about {hours} hours."
+    ),
     "send_failed": (
         "We could not send the invitation e-mail to {email}. The invitation is kept: "
         "use “Resend” to try again."
     ),
     "last_owner": ("An organisation needs at least one owner. Make someone else an owner first."),
+    "pending_for_higher_role": (
+        "{email} already has a pending invitation as {role}; only an owner can change it."
+    ),
     "not_open": "That invitation has already been answered or revoked.",
     "gone": "That person is no longer a member.",
     "busy": "Please try again in a moment.",
     "name_blank": "Give the organisation a name.",
+    "name_characters": "A name cannot contain line breaks or other control characters.",
     "invitation_expired": (
         "This invitation has expired. Ask the person who invited you to send a new one."
     ),
@@ -51,6 +61,14 @@ class OrganisationForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "organization"}),
         error_messages={"required": ERRORS["name_blank"]},
     )
+
+    def clean_name(self) -> str:
+        # The name goes into invitation e-mails: no line breaks to fake a paragraph with,
+        # no direction overrides to make a link read backwards.
+        name = self.cleaned_data["name"]
+        if any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in name):
+            raise forms.ValidationError(ERRORS["name_characters"], code="name_characters")
+        return name
 
 
 class InvitationForm(forms.Form):

@@ -29,6 +29,7 @@ HISTORY_LENGTH = 20
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
+@rate_limit("organisation")
 def organisation_list_view(request: HttpRequest) -> HttpResponse:
     """List my organisations and the invitations addressed to me; create an organisation."""
     form = OrganisationForm()

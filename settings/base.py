@@ -136,6 +136,8 @@ HYGATE_RATE_LIMIT_RULES = {
     "reauthenticate": "5/5m/key",
     "organisation": "60/m/ip",
     "invitation_org": "50/d/key",
+    # The same budget per inviter, or each new organisation would bring 50 more a day.
+    "invitation_inviter": "50/d/key",
 }
 # Staff must pass the second step with an authenticator app, whatever the site's policy.
 HYGATE_STAFF_REQUIRE_TOTP = env.bool("HYGATE_STAFF_REQUIRE_TOTP", default=False)

@@ -16,8 +16,8 @@ class Refused(Exception):
 
 
 class LimitReached(Refused):
-    """The organisation sent as many invitations as a day allows."""
+    """The organisation, or the inviter, sent as many invitations as a day allows."""
 
-    def __init__(self, wait: int, limit: int) -> None:
-        super().__init__("daily_limit", hours=max(1, round(wait / 3600)), limit=limit)
+    def __init__(self, wait: int, limit: int, code: str = "daily_limit") -> None:
+        super().__init__(code, hours=max(1, round(wait / 3600)), limit=limit)
         self.wait = wait

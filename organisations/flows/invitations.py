@@ -26,9 +26,10 @@ from organisations.models import (
     Organisation,
     hash_token,
 )
-from organisations.permissions import require_grantable, require_manager
+from organisations.permissions import require_grantable, require_manager, roles_grantable_by
 
 DAILY_LIMIT_ACTION = "invitation_org"
+INVITER_LIMIT_ACTION = "invitation_inviter"
 
 
 def new_token() -> str:
@@ -61,10 +62,17 @@ def pending_invitations_for(user: User) -> list[Invitation]:
     )
 
 
-def _count_against_daily_limit(request: HttpRequest, organisation: Organisation) -> None:
-    if wait := consume(request, DAILY_LIMIT_ACTION, key=str(organisation.pk)):
-        rule = settings.HYGATE_RATE_LIMIT_RULES[DAILY_LIMIT_ACTION]
-        raise LimitReached(wait, limit=parse_rules(rule)[0].amount)
+def _daily_limit(action: str) -> int:
+    return parse_rules(settings.HYGATE_RATE_LIMIT_RULES[action])[0].amount
+
+
+def _count_against_daily_limit(request: HttpRequest, actor: Membership) -> None:
+    if wait := consume(request, DAILY_LIMIT_ACTION, key=str(actor.organisation_id)):
+        raise LimitReached(wait, limit=_daily_limit(DAILY_LIMIT_ACTION))
+    if wait := consume(request, INVITER_LIMIT_ACTION, key=str(actor.user_id)):
+        raise LimitReached(
+            wait, limit=_daily_limit(INVITER_LIMIT_ACTION), code="daily_limit_inviter"
+        )
 
 
 def send_invitation(invitation: Invitation, token: str) -> Delivery:
@@ -89,6 +97,15 @@ def send_invitation(invitation: Invitation, token: str) -> Delivery:
     return delivery
 
 
+def _lock_organisation(organisation_id: int) -> None:
+    Organisation.objects.select_for_update().filter(pk=organisation_id).first()
+
+
+def _require_not_member(organisation: Organisation, email: str) -> None:
+    if Membership.objects.filter(organisation=organisation, user__email__iexact=email).exists():
+        raise Refused("already_member", email=email)
+
+
 def invite(
     request: HttpRequest, actor: Membership, email: str, role: str
 ) -> tuple[Invitation, Delivery]:
@@ -96,16 +113,24 @@ def invite(
     require_manager(actor)
     require_grantable(actor, role)
     organisation = actor.organisation
-    if Membership.objects.filter(organisation=organisation, user__email__iexact=email).exists():
-        raise Refused("already_member", email=email)
-    _count_against_daily_limit(request, organisation)
+    _require_not_member(organisation, email)
+    _count_against_daily_limit(request, actor)
     token = new_token()
     with transaction.atomic():
-        # Serialise invitations of one organisation, so one address never gets two open ones.
-        Organisation.objects.select_for_update().filter(pk=organisation.pk).first()
+        # Serialise invitations of one organisation, so one address never gets two open ones,
+        # and wait for an answer being given right now (accept() takes the same lock).
+        _lock_organisation(organisation.pk)
+        _require_not_member(organisation, email)
+        # Locked, so an answer given at this moment is kept: its row no longer counts as open.
         invitation = (
-            Invitation.objects.open().filter(organisation=organisation, email__iexact=email).first()
+            Invitation.objects.open()
+            .select_for_update()
+            .filter(organisation=organisation, email__iexact=email)
+            .first()
         ) or Invitation(organisation=organisation, email=email)
+        # Replacing an invitation rewrites its role and kills its link: the same say as revoking.
+        if invitation.pk and invitation.role not in roles_grantable_by(actor):
+            raise Refused("pending_for_higher_role", email=email, role=invitation.role)
         now = timezone.now()
         invitation.role = role
         invitation.invited_by = actor.user
@@ -140,7 +165,7 @@ def resend(request: HttpRequest, actor: Membership, invitation: Invitation) -> D
     require_grantable(actor, invitation.role)
     if not invitation.is_open:
         raise Refused("not_open")
-    _count_against_daily_limit(request, invitation.organisation)
+    _count_against_daily_limit(request, actor)
     token = new_token()
     now = timezone.now()
     updated = (
@@ -188,6 +213,10 @@ def _require_answerable(user: User, invitation: Invitation) -> None:
 def accept(user: User, invitation: Invitation) -> Membership:
     """Join the organisation with the invitation's role; accepting again changes nothing."""
     with transaction.atomic():
+        # The organisation's row before the invitation's, in the order invite() takes them:
+        # the new membership's foreign key locks that row at commit, and the opposite
+        # order would deadlock with an invitation to the same address at the same moment.
+        _lock_organisation(invitation.organisation_id)
         invitation = _lock(invitation)
         if invitation.accepted_by_id == user.pk:
             membership = Membership.objects.filter(
