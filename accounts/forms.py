@@ -109,6 +109,12 @@ class LoginForm(forms.Form):
         max_length=4096,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
+    remember = forms.BooleanField(
+        label="Keep me signed in on this device",
+        required=False,
+        initial=True,
+        help_text="Untick on a shared computer: you are then signed out when the browser closes.",
+    )
 
 
 class CodeForm(forms.Form):

@@ -145,7 +145,9 @@ def login_view(request: HttpRequest) -> HttpResponse:
         user = login_flow.authenticate_by_password(request, email, form.cleaned_data["password"])
         if user is not None:
             release(request, action, key=key)
-            step = login_flow.begin(request, user, requested_next(request))
+            step = login_flow.begin(
+                request, user, requested_next(request), remember=form.cleaned_data["remember"]
+            )
             _tell_send_outcome(request, step.sent)
             return redirect(step.url)
         form.add_error(None, ERRORS["invalid_login"])
@@ -211,7 +213,7 @@ def login_2fa_view(request: HttpRequest) -> HttpResponse:
             )
         if action == "recovery" and recovery_form.is_valid():
             outcome, number = second_factor.use_recovery_code(
-                user, recovery_form.cleaned_data["recovery_code"]
+                pending, user, recovery_form.cleaned_data["recovery_code"]
             )
             if outcome is second_factor.Outcome.PASSED:
                 messages.warning(

@@ -13,6 +13,7 @@ class AuditEvent(models.Model):
         # Every action the portal records, in one place. Call sites pass these members.
         SIGN_UP = "sign_up", "Signed up"
         EMAIL_VERIFIED = "email_verified", "Verified e-mail address"
+        VERIFICATION_LOCKED = "verification_locked", "E-mail verification locked"
         SIGN_IN = "sign_in", "Signed in"
         SIGN_IN_FAILED = "sign_in_failed", "Sign-in failed"
         SIGNED_OUT = "signed_out", "Signed out"

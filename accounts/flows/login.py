@@ -18,6 +18,7 @@ from accounts import device
 from accounts.flows import second_factor, verification
 from accounts.models import User
 from accounts.process import SendOutcome, SessionProcess
+from audit.events import Action, record
 from core.redirects import safe_next_url
 
 
@@ -58,8 +59,15 @@ class NextStep:
 
 
 def authenticate_by_password(request: HttpRequest, email: str, password: str) -> User | None:
-    """Return the active user with this e-mail and password, or None, in similar time."""
-    return authenticate(request, email=email, password=password)
+    """Return the active user with this e-mail and password, or None, in similar time.
+
+    A failure is recorded; it names the account only when the typed address has one.
+    """
+    user = authenticate(request, email=email, password=password)
+    if user is None:
+        account = User.objects.filter(email__iexact=email).first()
+        record(request, Action.SIGN_IN_FAILED, actor=None, target=account)
+    return user
 
 
 def get_pending(request: HttpRequest) -> PendingSignIn | None:
@@ -74,7 +82,12 @@ def cancel(request: HttpRequest) -> None:
 
 
 def begin(
-    request: HttpRequest, user: User, next_url: str = "", *, inbox_proven: bool = False
+    request: HttpRequest,
+    user: User,
+    next_url: str = "",
+    *,
+    inbox_proven: bool = False,
+    remember: bool = True,
 ) -> NextStep:
     """Start signing in a user whose password was right; return where to go next.
 
@@ -87,7 +100,11 @@ def begin(
     if not user.is_verified:
         return NextStep(reverse("accounts:verify"), verification.start(request, user, next_url))
     pending = PendingSignIn.initiate(
-        request, user_id=user.pk, next_url=next_url, auth_hash=user.get_session_auth_hash()
+        request,
+        user_id=user.pk,
+        next_url=next_url,
+        auth_hash=user.get_session_auth_hash(),
+        remember=remember,
     )
     applies, sent = second_factor.start(request, pending, user, inbox_proven=inbox_proven)
     if not applies:
@@ -99,6 +116,13 @@ def begin(
 
 def pass_second_factor(request: HttpRequest, pending: PendingSignIn, user: User) -> str:
     """The second step passed: set up the required authenticator first, or sign in."""
+    record(
+        request,
+        Action.TWO_FACTOR_PASSED,
+        actor=user,
+        target=user,
+        method=pending.state.get("passed_with", pending.state.get("method", "")),
+    )
     if second_factor.needs_enrolment(pending):
         pending.state["inbox_confirmed"] = True
         pending.save()
@@ -114,11 +138,30 @@ def may_enrol(pending: PendingSignIn) -> bool:
 def finish(request: HttpRequest, pending: PendingSignIn, user: User) -> str:
     """End the pending sign-in with a signed-in session; return the safe page to land on."""
     cancel(request)
-    return complete(request, user, pending.next_url)
+    return complete(
+        request,
+        user,
+        pending.next_url,
+        second_step=pending.state.get("passed_with", pending.state.get("method", "")),
+        remember=pending.state.get("remember", True),
+    )
 
 
-def complete(request: HttpRequest, user: User, next_url: str = "") -> str:
-    """Sign the user in with a new session key and return the safe page to land on."""
+def complete(
+    request: HttpRequest,
+    user: User,
+    next_url: str = "",
+    *,
+    second_step: str = "",
+    remember: bool = True,
+) -> str:
+    """Sign the user in with a new session key and return the safe page to land on.
+
+    Without `remember`, the session ends when the browser closes (besides the idle timeout).
+    """
     login(request, user, backend="accounts.backends.EmailBackend")
+    if not remember:
+        request.session.set_expiry(0)
     device.remember(request, user)
+    record(request, Action.SIGN_IN, actor=user, target=user, second_step=second_step or "none")
     return safe_next_url(request, next_url)

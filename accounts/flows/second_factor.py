@@ -25,6 +25,7 @@ from accounts.flows import two_factor
 from accounts.flows.two_factor import Method, Requirement
 from accounts.models import EmailCode, User
 from accounts.process import CodeProcess, SendOutcome, SessionProcess
+from audit.events import Action, record
 from emailing.messages import Delivery, send_message
 
 PURPOSE = EmailCode.Purpose.SIGN_IN
@@ -66,7 +67,8 @@ class Outcome(StrEnum):
 
 
 def send_lock_notice(user: User) -> Delivery:
-    """Tell the owner that their second step is locked after too many wrong codes."""
+    """Record the lock and tell the owner that their second step is locked."""
+    record(None, Action.TWO_FACTOR_LOCKED, actor=user, target=user)
     return send_message(
         "code_lock", user.email, {"what": "signing in (the second step)", "hours": 1}
     )
@@ -98,6 +100,7 @@ def start(
     method = Method.TOTP.value if Method.TOTP.value in accepted else Method.EMAIL.value
     pending.state.update(requirement=requirement, accepted=accepted, method=method)
     pending.save()
+    record(request, Action.TWO_FACTOR_CHALLENGE, actor=user, target=user, requirement=requirement)
     if inbox_proven and requirement == Requirement.ENROL:
         return True, None
     if method == Method.EMAIL:
@@ -155,7 +158,8 @@ def seconds_until_resend(user: User) -> int:
     return codes.seconds_until_next_code(user.pk, PURPOSE, RESEND_COOLDOWN)
 
 
-def _failed(user: User) -> Outcome:
+def _failed(user: User, method: str) -> Outcome:
+    record(None, Action.TWO_FACTOR_FAILED, actor=user, target=user, method=method)
     if codes.record_failure(user.pk, PURPOSE):
         send_lock_notice(user)
         return Outcome.LOCKED
@@ -168,8 +172,9 @@ def check_code(request: HttpRequest, pending: SessionProcess, user: User, code: 
         return CheckResult(CodeCheck.LOCKED, wait_seconds=locked)
     if pending.state.get("method") == Method.TOTP:
         if two_factor.verify_totp(user, code):
+            _passed_with(pending, Method.TOTP)
             return CheckResult(CodeCheck.ACCEPTED)
-        if _failed(user) is Outcome.LOCKED:
+        if _failed(user, Method.TOTP) is Outcome.LOCKED:
             return CheckResult(CodeCheck.LOCKED, wait_seconds=seconds_locked(user))
         return CheckResult(CodeCheck.INCORRECT)
     process = code_process(request, user)
@@ -177,11 +182,19 @@ def check_code(request: HttpRequest, pending: SessionProcess, user: User, code: 
         return CheckResult(CodeCheck.MISSING)
     result = process.check_code(code)
     if result.accepted:
+        _passed_with(pending, Method.EMAIL)
         process.end()
+    elif result.counted:
+        record(request, Action.TWO_FACTOR_FAILED, actor=user, target=user, method=Method.EMAIL)
     return result
 
 
-def use_recovery_code(user: User, code: str) -> tuple[Outcome, int]:
+def _passed_with(pending: SessionProcess, method: str) -> None:
+    pending.state["passed_with"] = method
+    pending.save()
+
+
+def use_recovery_code(pending: SessionProcess, user: User, code: str) -> tuple[Outcome, int]:
     """Spend a recovery code at the second step; return the outcome and how many remain."""
     if locked := seconds_locked(user):
         return Outcome.LOCKED, locked
@@ -189,8 +202,9 @@ def use_recovery_code(user: User, code: str) -> tuple[Outcome, int]:
         return Outcome.REFUSED, 0
     left = two_factor.use_recovery_code(user, code)
     if left is None:
-        outcome = _failed(user)
+        outcome = _failed(user, Method.RECOVERY)
         return outcome, seconds_locked(user) if outcome is Outcome.LOCKED else 0
+    _passed_with(pending, Method.RECOVERY)
     return Outcome.PASSED, left
 
 

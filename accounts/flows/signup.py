@@ -8,6 +8,7 @@ from accounts.flows import login as login_flow
 from accounts.flows import verification
 from accounts.models import User
 from accounts.process import SendOutcome
+from audit.events import Action, record
 
 
 def sign_up(
@@ -31,9 +32,12 @@ def sign_up(
         except IntegrityError:  # the same address signed up at this very moment
             existing = User.objects.filter(email__iexact=email).first()
         else:
+            record(request, Action.SIGN_UP, actor=user, target=user, outcome="new_account")
             return verification.start(request, user, next_url)
     if existing is not None and existing.is_active and not existing.is_verified:
+        record(request, Action.SIGN_UP, target=existing, outcome="unverified_again")
         return verification.start(request, existing, next_url, password=password, name=name)
     make_password(password)  # spend the same hashing time as a real sign-up
     owner = existing if existing is not None and existing.is_active else None
+    record(request, Action.SIGN_UP, target=owner, outcome="address_taken")
     return verification.start_decoy(request, email, owner, next_url)

@@ -25,6 +25,7 @@ from django.utils.crypto import constant_time_compare
 from accounts.codes import CheckResult
 from accounts.models import EmailCode, User
 from accounts.process import CodeProcess, SendOutcome
+from audit.events import Action, record
 from emailing.messages import Delivery, send_message
 
 CODE_LIFETIME = timedelta(minutes=10)
@@ -60,6 +61,7 @@ class EmailVerification(CodeProcess):
         return send_account_exists_notice(owner) if owner else Delivery(sent=True)
 
     def on_locked(self, user: User) -> None:
+        record(self.request, Action.VERIFICATION_LOCKED, target=user)
         send_message(
             "code_lock",
             user.email,
@@ -156,5 +158,6 @@ def check(
             user.name = process.state.get("new_name", "")
             fields += ["password", "name"]
         user.save(update_fields=fields)
+    record(request, Action.EMAIL_VERIFIED, actor=user, target=user)
     process.end()
     return result, user

@@ -157,3 +157,14 @@ def test_a_next_that_is_not_a_path_is_ignored_not_a_500(client, outbox, next_val
 
     client.post(LOGOUT)
     assert sign_in(client, user.email, next=next_value)["Location"] == "/"
+
+
+def test_keep_me_signed_in_is_on_unless_unticked(client, user):
+    page = client.get(LOGIN).content.decode()
+    assert 'name="remember"' in page and "checked" in page
+    sign_in(client, user, remember="on")
+    assert client.session.get_expire_at_browser_close() is False
+    client.post(LOGOUT)
+
+    sign_in(client, user)  # a form posted without the box: a shared computer
+    assert client.session.get_expire_at_browser_close() is True

@@ -246,3 +246,48 @@ def test_prune_audit_removes_events_older_than_the_days_given(capsys):
         call_command("prune_audit")
         assert AuditEvent.objects.count() == 1
     assert "Deleted 1 audit event(s) older than 60 days." in capsys.readouterr().out
+
+
+def test_sign_up_sign_in_and_every_second_step_show_in_the_log(outbox):
+    from tests.factories import SecurityPolicyFactory
+    from tests.mailbox import code_in
+
+    SecurityPolicyFactory(two_factor_policy="email")
+    newcomer = Client(REMOTE_ADDR="198.51.100.21", HTTP_USER_AGENT="Firefox/128.0 (Windows)")
+    newcomer.post(
+        reverse("accounts:signup"),
+        {"email": "nia@example.com", "password": "a long and unusual passphrase 42"},
+    )
+    newcomer.post(reverse("accounts:verify"), {"code": code_in(outbox[-1])})
+    newcomer.post(reverse("accounts:logout"))
+    Client(REMOTE_ADDR="203.0.113.66").post(
+        LOGIN, {"email": "nia@example.com", "password": "not the password"}
+    )
+    Client().post(LOGIN, {"email": "nobody@example.com", "password": "not the password"})
+    newcomer.post(
+        LOGIN, {"email": "nia@example.com", "password": "a long and unusual passphrase 42"}
+    )
+    code = code_in(outbox[-1])
+    newcomer.post(
+        reverse("accounts:login_2fa"),
+        {"action": "verify", "code": "000000" if code != "000000" else "111111"},
+    )
+    newcomer.post(reverse("accounts:login_2fa"), {"action": "verify", "code": code})
+
+    page = auditor("view_auditevent").get(AUDIT).content.decode()
+    for label in (
+        "Signed up",
+        "Verified e-mail address",
+        "Signed in",
+        "Sign-in failed",
+        "Asked for the second factor",
+        "Second factor failed",
+        "Passed the second factor",
+    ):
+        assert label in page, label
+    assert "198.51.100.21" in page and "203.0.113.66" in page
+    failed = AuditEvent.objects.filter(action=Action.SIGN_IN_FAILED)
+    assert [event.target for event in failed.order_by("created_at")] == ["nia@example.com", ""]
+    signed_in = AuditEvent.objects.filter(action=Action.SIGN_IN).latest("created_at")
+    assert signed_in.details["second_step"] == "email"
+    assert code not in str(list(AuditEvent.objects.values()))

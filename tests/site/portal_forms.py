@@ -1,8 +1,8 @@
 """Every form of the portal, for the tests that post bad input to all of them.
 
-A new form joins here (the sign-in's second step, /accounts/login/2fa/, belongs here once it
-exists). `url` may name the fixtures of tests/site/test_bad_input.py in braces: {slug},
-{token} (an invitation link), {reset} (a password-reset page), {session} (a session row).
+A new form joins here. `url` may name the fixtures of tests/site/test_bad_input.py in
+braces: {slug}, {token} (an invitation link), {reset} (a password-reset page), {session}
+(a session row).
 """
 
 from typing import NamedTuple
@@ -15,7 +15,9 @@ class PortalForm(NamedTuple):
 
 FORMS = [
     PortalForm("/accounts/signup/", ("email", "password", "name", "next")),
-    PortalForm("/accounts/login/", ("email", "password", "next")),
+    PortalForm("/accounts/login/", ("email", "password", "remember", "next")),
+    PortalForm("/accounts/login/2fa/", ("action", "code", "recovery_code", "method")),
+    PortalForm("/accounts/login/2fa/enrol/", ("code",)),
     PortalForm("/accounts/verify/", ("code",)),
     PortalForm("/accounts/verify/resend/", ()),
     PortalForm("/accounts/password/reset/", ("email",)),
