@@ -13,6 +13,7 @@ an e-mailed code has shown that they read the account's mail: a password alone n
 sets the second factor of an account.
 """
 
+from collections.abc import Callable
 from datetime import timedelta
 from enum import StrEnum
 
@@ -151,25 +152,28 @@ def seconds_until_resend(user: User) -> int:
     return codes.seconds_until_next_code(user.pk, PURPOSE, RESEND_COOLDOWN)
 
 
-def _failed(user: User) -> Outcome:
-    if codes.record_failure(user.pk, PURPOSE):
+def _within_budget(user: User, check: Callable[[], CheckResult]) -> CheckResult:
+    """Run a check under the account's second-step budget; tell the owner when it locks."""
+    result = codes.check_within_budget(user.pk, PURPOSE, check)
+    if result.locked_now:
         send_lock_notice(user)
-        return Outcome.LOCKED
-    return Outcome.REFUSED
+    return result
+
+
+def _check_totp(user: User, code: str) -> CheckResult:
+    if two_factor.verify_totp(user, code):
+        return CheckResult(CodeCheck.ACCEPTED)
+    return CheckResult(CodeCheck.INCORRECT, counted=True)
 
 
 def check_code(request: HttpRequest, pending: SessionProcess, user: User, code: str) -> CheckResult:
     """Check a 6-digit code by the method in use: the e-mailed one or the authenticator's."""
-    if locked := seconds_locked(user):
-        return CheckResult(CodeCheck.LOCKED, wait_seconds=locked)
     if pending.state.get("method") == Method.TOTP:
-        if two_factor.verify_totp(user, code):
-            return CheckResult(CodeCheck.ACCEPTED)
-        if _failed(user) is Outcome.LOCKED:
-            return CheckResult(CodeCheck.LOCKED, wait_seconds=seconds_locked(user))
-        return CheckResult(CodeCheck.INCORRECT)
+        return _within_budget(user, lambda: _check_totp(user, code))
     process = code_process(request, user)
     if process is None:
+        if locked := seconds_locked(user):
+            return CheckResult(CodeCheck.LOCKED, wait_seconds=locked)
         return CheckResult(CodeCheck.MISSING)
     result = process.check_code(code)
     if result.accepted:
@@ -179,15 +183,25 @@ def check_code(request: HttpRequest, pending: SessionProcess, user: User, code: 
 
 def use_recovery_code(user: User, code: str) -> tuple[Outcome, int]:
     """Spend a recovery code at the second step; return the outcome and how many remain."""
-    if locked := seconds_locked(user):
-        return Outcome.LOCKED, locked
+    left = 0
+
+    def check() -> CheckResult:
+        nonlocal left
+        remaining = two_factor.use_recovery_code(user, code)
+        if remaining is None:
+            return CheckResult(CodeCheck.INCORRECT, counted=True)
+        left = remaining
+        return CheckResult(CodeCheck.ACCEPTED)
+
     if not recovery.looks_like_code(code):
-        return Outcome.REFUSED, 0
-    left = two_factor.use_recovery_code(user, code)
-    if left is None:
-        outcome = _failed(user)
-        return outcome, seconds_locked(user) if outcome is Outcome.LOCKED else 0
-    return Outcome.PASSED, left
+        locked = seconds_locked(user)
+        return (Outcome.LOCKED, locked) if locked else (Outcome.REFUSED, 0)
+    result = _within_budget(user, check)
+    if result.accepted:
+        return Outcome.PASSED, left
+    if result.outcome is CodeCheck.LOCKED:
+        return Outcome.LOCKED, result.wait_seconds
+    return Outcome.REFUSED, 0
 
 
 def needs_enrolment(pending: SessionProcess) -> bool:

@@ -1,0 +1,94 @@
+"""Attacks on the second step by someone who knows the password but not the second factor."""
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from django.db import connection, connections
+from django.test import Client
+from django.urls import reverse
+
+from accounts import totp
+from accounts.models import CodeBudget, EmailCode
+from tests.factories import (
+    DEFAULT_PASSWORD,
+    AuthenticatorFactory,
+    RecoveryCodeFactory,
+    SecurityPolicyFactory,
+    UserFactory,
+)
+
+LOGIN = reverse("accounts:login")
+STEP = reverse("accounts:login_2fa")
+
+only_on_postgresql = pytest.mark.skipif(
+    connection.vendor == "sqlite",
+    reason="SQLite serialises every write; this race needs PostgreSQL",
+)
+
+
+def browsers_past_the_password(member, count: int) -> list[Client]:
+    """Sign in with the password from `count` browsers, each at the second step."""
+    browsers = []
+    for n in range(count):
+        browser = Client(REMOTE_ADDR=f"198.51.100.{n}")
+        response = browser.post(LOGIN, {"email": member.email, "password": DEFAULT_PASSWORD})
+        assert response["Location"] == STEP
+        browsers.append(browser)
+    return browsers
+
+
+def all_at_once(browsers: list[Client], form: dict) -> list[str]:
+    """Post the form from every browser at the same moment; return the pages."""
+    start = threading.Barrier(len(browsers))
+
+    def post(browser: Client) -> str:
+        try:
+            start.wait()
+            return browser.post(STEP, form).content.decode()
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=len(browsers)) as pool:
+        return list(pool.map(post, browsers))
+
+
+def a_code_the_app_does_not_show(secret: str) -> str:
+    step = totp.current_step()
+    live = {totp.code_at(secret, s) for s in range(step - 2, step + 3)}
+    return next(c for c in (f"{n:06d}" for n in range(10**6)) if c not in live)
+
+
+@only_on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_app_codes_guessed_from_thirty_browsers_at_once_get_at_most_ten_tries(settings):
+    settings.HYGATE_RATE_LIMITS = "off"  # the lock must hold without them
+    SecurityPolicyFactory(two_factor_policy="totp")
+    member = UserFactory()
+    authenticator = AuthenticatorFactory(user=member)
+    wrong = a_code_the_app_does_not_show(authenticator.get_secret())
+    browsers = browsers_past_the_password(member, 30)
+
+    pages = all_at_once(browsers, {"action": "verify", "code": wrong})
+
+    compared = [p for p in pages if "That code is not right" in p]
+    assert len(compared) <= 9  # the tenth wrong code locks the step
+    assert all("Its second step is locked" in p for p in pages if p not in compared)
+    assert CodeBudget.objects.get(user=member, purpose=EmailCode.Purpose.SIGN_IN).locked_until
+
+
+@only_on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_recovery_codes_guessed_from_thirty_browsers_at_once_get_at_most_ten_tries(settings):
+    settings.HYGATE_RATE_LIMITS = "off"
+    SecurityPolicyFactory(two_factor_policy="totp")
+    member = UserFactory()
+    AuthenticatorFactory(user=member)
+    RecoveryCodeFactory(user=member, code="abcde-fghij")
+    browsers = browsers_past_the_password(member, 30)
+
+    pages = all_at_once(browsers, {"action": "recovery", "recovery_code": "zzzzz-zzzzz"})
+
+    refused = [p for p in pages if "That recovery code is not right" in p]
+    assert len(refused) <= 9
+    assert all("Its second step is locked" in p for p in pages if p not in refused)
