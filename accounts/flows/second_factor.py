@@ -123,8 +123,14 @@ def code_process(request: HttpRequest, user: User) -> SignInCode | None:
     return process
 
 
-def send_new_code(request: HttpRequest, pending: SessionProcess, user: User) -> SendOutcome:
-    """Send a new e-mailed code for this sign-in, as the account's cooldown and quota allow."""
+def send_new_code(request: HttpRequest, pending: SessionProcess, user: User) -> SendOutcome | None:
+    """Send a new e-mailed code for this sign-in, as the account's cooldown and quota allow.
+
+    Only while the e-mailed code is the method in use: where the policy accepts the app
+    alone, nobody who knows the password may have codes mailed to the owner.
+    """
+    if pending.state.get("method") != Method.EMAIL:
+        return None
     process = code_process(request, user)
     if process is None:
         return _send_code(request, pending, user)

@@ -92,3 +92,18 @@ def test_recovery_codes_guessed_from_thirty_browsers_at_once_get_at_most_ten_tri
     refused = [p for p in pages if "That recovery code is not right" in p]
     assert len(refused) <= 9
     assert all("Its second step is locked" in p for p in pages if p not in refused)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("policy", ["off", "totp"])
+def test_send_a_new_code_mails_nothing_where_only_the_app_is_accepted(client, outbox, policy):
+    SecurityPolicyFactory(two_factor_policy=policy)
+    member = UserFactory()
+    AuthenticatorFactory(user=member)
+    [browser] = browsers_past_the_password(member, 1)
+
+    browser.post(STEP, {"action": "resend"})
+    browser.post(STEP, {"action": "switch", "method": "email"})
+
+    assert outbox == []
+    assert "authenticator app shows" in browser.get(STEP).content.decode()
