@@ -56,7 +56,11 @@ def finish_password_reset(user: User) -> None:
     """Record what a completed reset proves: the person reads this address's mail.
 
     The new password itself changes the session hash, which signs out every other session.
+    Whoever signed up with the address may not have been its owner, so the name typed
+    then goes with the old password, as when the owner signs up again (accounts.flows.
+    verification).
     """
     if user.email_verified_at is None:
         user.email_verified_at = timezone.now()
-        user.save(update_fields=["email_verified_at"])
+        user.name = ""
+        user.save(update_fields=["email_verified_at", "name"])

@@ -38,3 +38,30 @@ def test_a_deactivated_accounts_address_answers_like_a_new_one(outbox):
 
     assert seen == what_a_stranger_sees("new@example.com", 2)
     assert seen == [True, True, False, False, False, False, True, True]
+
+
+LURE = "Your account is suspended, re-activate at https://evil.example/login"
+
+
+def test_a_strangers_words_never_reach_the_owner_through_a_reset_link(client, outbox):
+    from tests.mailbox import html_of, link_in
+
+    client.post(SIGNUP, {"email": "owner@example.com", "password": STRONG, "name": LURE})
+    stranger = Client(REMOTE_ADDR="203.0.113.9")
+    stranger.post(reverse("accounts:password_reset"), {"email": "owner@example.com"})
+    reset = outbox[-1]
+    assert "reset" in reset.subject.lower()
+    for message in outbox:
+        assert "suspended" not in message.body
+        assert "suspended" not in html_of(message)
+
+    # The owner takes the account over with the link: the stranger's words go with it.
+    owner = Client()
+    form = owner.get(link_in(reset).removeprefix("https://id.example.test"), follow=True)
+    new = "the owner's own passphrase 91"
+    owner.post(form.redirect_chain[-1][0], {"new_password1": new, "new_password2": new})
+    landed = owner.post(
+        reverse("accounts:login"), {"email": "owner@example.com", "password": new}, follow=True
+    )
+    assert landed.redirect_chain == [("/", 302)]
+    assert "suspended" not in landed.content.decode()
