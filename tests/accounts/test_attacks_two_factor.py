@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts import totp
-from accounts.models import CodeBudget, EmailCode
+from accounts.models import Authenticator, CodeBudget, EmailCode
 from tests.factories import (
     DEFAULT_PASSWORD,
     AuthenticatorFactory,
@@ -17,6 +17,7 @@ from tests.factories import (
     SecurityPolicyFactory,
     UserFactory,
 )
+from tests.mailbox import code_in, link_in
 
 LOGIN = reverse("accounts:login")
 STEP = reverse("accounts:login_2fa")
@@ -107,3 +108,80 @@ def test_send_a_new_code_mails_nothing_where_only_the_app_is_accepted(client, ou
 
     assert outbox == []
     assert "authenticator app shows" in browser.get(STEP).content.decode()
+
+
+@only_on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_twenty_password_sign_ins_at_once_send_at_most_the_hourly_quota_of_codes(settings, outbox):
+    settings.HYGATE_RATE_LIMITS = "off"
+    SecurityPolicyFactory(two_factor_policy="email")
+    member = UserFactory()
+    browsers = [Client(REMOTE_ADDR=f"198.51.100.{n}") for n in range(20)]
+    start = threading.Barrier(len(browsers))
+
+    def sign_in(browser: Client) -> int:
+        try:
+            start.wait()
+            login = {"email": member.email, "password": DEFAULT_PASSWORD}
+            return browser.post(LOGIN, login).status_code
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=len(browsers)) as pool:
+        statuses = list(pool.map(sign_in, browsers))
+
+    assert statuses == [302] * 20
+    assert 1 <= len(outbox) <= 5
+    assert EmailCode.objects.filter(user=member).count() == 1
+
+
+def type_code(browser: Client, code: str):
+    return browser.post(STEP, {"action": "verify", "code": code})
+
+
+@pytest.mark.django_db
+def test_a_pending_sign_in_dies_when_the_owner_resets_the_password_meanwhile(outbox):
+    SecurityPolicyFactory(two_factor_policy="email")
+    member = UserFactory()
+    [thief] = browsers_past_the_password(member, 1)
+    code = code_in(outbox[-1])
+
+    owner = Client()
+    owner.post(reverse("accounts:password_reset"), {"email": member.email})
+    form = owner.get(link_in(outbox[-1]).removeprefix("https://id.example.test"), follow=True)
+    new = "the owner's own passphrase 91"
+    owner.post(form.redirect_chain[-1][0], {"new_password1": new, "new_password2": new})
+
+    assert type_code(thief, code)["Location"] == LOGIN
+    assert "_auth_user_id" not in thief.session
+
+
+@pytest.mark.django_db
+def test_a_pending_sign_in_dies_when_the_account_is_deactivated_meanwhile(outbox):
+    SecurityPolicyFactory(two_factor_policy="totp")
+    member = UserFactory()
+    [browser] = browsers_past_the_password(member, 1)
+    type_code(browser, code_in(outbox[-1]))  # the inbox, then the app is to be set up
+    member.is_active = False
+    member.save()
+
+    assert browser.get(reverse("accounts:login_enrol"))["Location"] == LOGIN
+    assert browser.post(reverse("accounts:login_enrol"), {"code": "123456"})["Location"] == LOGIN
+    assert "_auth_user_id" not in browser.session
+
+
+@pytest.mark.django_db
+def test_the_app_cannot_be_set_up_with_the_password_alone(outbox):
+    SecurityPolicyFactory(two_factor_policy="totp")
+    member = UserFactory()
+    [thief] = browsers_past_the_password(member, 1)
+    enrol = reverse("accounts:login_enrol")
+
+    for guess in ("000000", "123456", "999999"):
+        type_code(thief, guess)
+    assert thief.get(enrol)["Location"] == STEP
+    assert thief.post(enrol, {"code": "123456"})["Location"] == STEP
+    thief.post(STEP, {"action": "switch", "method": "totp"})
+    thief.post(STEP, {"action": "recovery", "recovery_code": "abcde-fghij"})
+    assert thief.get(enrol)["Location"] == STEP
+    assert not Authenticator.objects.filter(user=member).exists()
