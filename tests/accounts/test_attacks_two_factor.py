@@ -185,3 +185,22 @@ def test_the_app_cannot_be_set_up_with_the_password_alone(outbox):
     thief.post(STEP, {"action": "recovery", "recovery_code": "abcde-fghij"})
     assert thief.get(enrol)["Location"] == STEP
     assert not Authenticator.objects.filter(user=member).exists()
+
+
+@pytest.mark.django_db
+def test_the_sign_in_set_up_never_offers_a_key_begun_elsewhere(outbox):
+    """A key someone once began on the security page, never confirmed, is not adopted."""
+    from tests.accounts.totp_app import shown_secret
+
+    SecurityPolicyFactory(two_factor_policy="totp")
+    member = UserFactory()
+    planted = totp.new_secret()
+    AuthenticatorFactory(user=member, key=planted, unconfirmed=True)
+    [browser] = browsers_past_the_password(member, 1)
+    enrol = reverse("accounts:login_enrol")
+
+    assert type_code(browser, code_in(outbox[-1]))["Location"] == enrol
+    shown = shown_secret(browser.get(enrol).content.decode())
+
+    assert shown != planted
+    assert shown_secret(browser.get(enrol).content.decode()) == shown  # a GET changes nothing
