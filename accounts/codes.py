@@ -6,16 +6,19 @@ new IP addresses nor new codes buy an attacker more guesses:
 - a cooldown between two codes (per flow, e.g. 60 s for verification);
 - SEND_QUOTA codes an hour;
 - FAILURE_BUDGET wrong codes an hour, after which the step is locked for LOCK_TIME and
-  the owner is told. HYGATE_RATE_LIMITS=off does not turn any of this off.
+  the owner is told. A try is counted before its code is compared (check_within_budget),
+  so no burst of guesses gets more. HYGATE_RATE_LIMITS=off does not turn any of this off.
 """
 
 import math
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from django.db.models import Case, F, Q, Value, When
+from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
@@ -71,6 +74,7 @@ class CheckResult:
     attempts_left: int = 0
     wait_seconds: int = 0
     counted: bool = False  # a wrong code was compared with a live one: it spends the budget
+    locked_now: bool = False  # this very code spent the budget: tell the owner
 
     @property
     def accepted(self) -> bool:
@@ -230,6 +234,65 @@ def seconds_locked(user_id: int, purpose: str) -> int:
     return _seconds_until(until, timezone.now())
 
 
+def _count_failure(user_id: int, purpose: str, now: datetime, *, within_budget: bool) -> int:
+    budget = _budget(user_id, purpose)
+    new_window = _window_over("failures_since", now - FAILURE_WINDOW)
+    rows = CodeBudget.objects.filter(pk=budget.pk)
+    if within_budget:
+        rows = rows.filter(_unlocked(now)).filter(new_window | Q(failures__lt=FAILURE_BUDGET))
+    return rows.update(
+        failures=Case(When(new_window, then=Value(1)), default=F("failures") + 1),
+        failures_since=Case(When(new_window, then=Value(now)), default=F("failures_since")),
+    )
+
+
+def _lock_if_spent(user_id: int, purpose: str, now: datetime) -> bool:
+    return bool(
+        CodeBudget.objects.filter(user_id=user_id, purpose=purpose, failures__gte=FAILURE_BUDGET)
+        .filter(_unlocked(now))
+        .update(locked_until=now + LOCK_TIME, failures=0, failures_since=None)
+    )
+
+
+def check_within_budget(
+    user_id: int | None, purpose: str, check: Callable[[], CheckResult]
+) -> CheckResult:
+    """Run a code check under the account's failure budget, however many arrive at once.
+
+    The try is counted *before* the code is compared and given back unless it was wrong
+    (as a failed password is), so guesses sent at once from many sessions cannot all pass
+    a lock that none of them has set yet: at most FAILURE_BUDGET are ever compared.
+    """
+    if user_id is None:
+        return check()
+    now = timezone.now()
+    if not _count_failure(user_id, purpose, now, within_budget=True):
+        # Locked, or the budget is spent by tries still being checked (one of them locks).
+        return CheckResult(
+            CodeCheck.LOCKED,
+            wait_seconds=seconds_locked(user_id, purpose) or int(LOCK_TIME.total_seconds()),
+        )
+    try:
+        result = check()
+    except BaseException:
+        _give_back_failure(user_id, purpose)
+        raise
+    if not result.counted:
+        _give_back_failure(user_id, purpose)
+        return result
+    if _lock_if_spent(user_id, purpose, timezone.now()):
+        return CheckResult(
+            CodeCheck.LOCKED, wait_seconds=seconds_locked(user_id, purpose), locked_now=True
+        )
+    return result
+
+
+def _give_back_failure(user_id: int, purpose: str) -> None:
+    CodeBudget.objects.filter(user_id=user_id, purpose=purpose, failures__gt=0).update(
+        failures=Greatest(F("failures") - 1, 0)
+    )
+
+
 def record_failure(user_id: int, purpose: str) -> bool:
     """Count one wrong code against the account; return True if this one locked the step.
 
@@ -237,14 +300,5 @@ def record_failure(user_id: int, purpose: str) -> bool:
     of wrong codes locks the step once and tells its owner once.
     """
     now = timezone.now()
-    budget = _budget(user_id, purpose)
-    new_window = _window_over("failures_since", now - FAILURE_WINDOW)
-    CodeBudget.objects.filter(pk=budget.pk).update(
-        failures=Case(When(new_window, then=Value(1)), default=F("failures") + 1),
-        failures_since=Case(When(new_window, then=Value(now)), default=F("failures_since")),
-    )
-    return bool(
-        CodeBudget.objects.filter(pk=budget.pk, failures__gte=FAILURE_BUDGET)
-        .filter(_unlocked(now))
-        .update(locked_until=now + LOCK_TIME, failures=0, failures_since=None)
-    )
+    _count_failure(user_id, purpose, now, within_budget=False)
+    return _lock_if_spent(user_id, purpose, now)

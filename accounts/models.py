@@ -75,6 +75,15 @@ class User(AbstractBaseUser, PermissionsMixin):
     def is_verified(self) -> bool:
         return self.email_verified_at is not None
 
+    @property
+    def greeting_name(self) -> str:
+        """The name to greet the user by in mail: none until the address is proven theirs.
+
+        Anyone may sign up with someone else's address and type a "name" that is a lure;
+        it must never reach that address's inbox in a genuine mail from this site.
+        """
+        return self.name if self.is_verified else ""
+
     def get_full_name(self) -> str:
         return self.name or self.email
 

@@ -14,6 +14,7 @@ What success does stays in the flow module that owns the process.
 import time
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from typing import Any, ClassVar, Self
 
 from django.http import HttpRequest
@@ -179,18 +180,16 @@ class CodeProcess(SessionProcess):
 
     def check_code(self, candidate: str) -> CheckResult:
         """Check a typed code against the account's live code and its failure budget."""
-        locked = self.seconds_locked()
-        if locked:
-            return CheckResult(CodeCheck.LOCKED, wait_seconds=locked)
         user = self.user()
-        if user is None:
-            result = self._check_decoy()
-        else:
-            result = codes.check_email_code(user, self.purpose, candidate)
-        if result.counted and self.budget_id and codes.record_failure(self.budget_id, self.purpose):
-            if user is not None:
-                self.on_locked(user)
-            return CheckResult(CodeCheck.LOCKED, wait_seconds=self.seconds_locked())
+        result = codes.check_within_budget(
+            self.budget_id,
+            self.purpose,
+            self._check_decoy
+            if user is None
+            else partial(codes.check_email_code, user, self.purpose, candidate),
+        )
+        if result.locked_now and user is not None:
+            self.on_locked(user)
         return result
 
     def on_locked(self, user: User) -> None:

@@ -278,12 +278,13 @@ def login_enrol_view(request: HttpRequest) -> HttpResponse:
                 request, "accounts/login_enrolled.html", {"codes": codes, "landing": landing}
             )
         form.add_error("code", SECURITY_ERRORS["code_refused"])
-    try:
-        enrolment = two_factor.pending_enrolment(user) or two_factor.begin_enrolment(user)
-    except two_factor.AlreadyEnrolled:
+    enrolment = two_factor.pending_enrolment(user)
+    if enrolment is None:  # set up meanwhile (or removed) elsewhere
         login_flow.cancel(request)
-        messages.info(request, "An authenticator app is already set up. Sign in again with it.")
-        return redirect("accounts:login")
+        if two_factor.active_authenticator(user) is not None:
+            messages.info(request, "An authenticator app is already set up. Sign in again with it.")
+            return redirect("accounts:login")
+        return _sign_in_again(request)
     return render(
         request,
         "accounts/login_enrol.html",

@@ -82,7 +82,7 @@ class EmailSettingsForm(forms.Form):
         required=False,
         max_length=200,
         strip=True,
-        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
     smtp_host = forms.CharField(label="SMTP host", required=False, max_length=255)
     smtp_port = forms.IntegerField(label="SMTP port", required=False, min_value=1, max_value=65535)

@@ -7,6 +7,7 @@ or the user's own authenticator asks for it, the second step (accounts.flows.sec
 runs inside it; only once that passes does a session exist.
 """
 
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -15,7 +16,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from accounts import device
-from accounts.flows import second_factor, verification
+from accounts.flows import second_factor, two_factor, verification
 from accounts.models import User
 from accounts.process import SendOutcome, SessionProcess
 from audit.events import Action, record
@@ -115,7 +116,11 @@ def begin(
 
 
 def pass_second_factor(request: HttpRequest, pending: PendingSignIn, user: User) -> str:
-    """The second step passed: set up the required authenticator first, or sign in."""
+    """The second step passed: set up the required authenticator first, or sign in.
+
+    The set-up gets a key of its own, made here (on the POST that proved the inbox): never
+    an unconfirmed one begun elsewhere, whose key someone else may have seen.
+    """
     record(
         request,
         Action.TWO_FACTOR_PASSED,
@@ -124,6 +129,9 @@ def pass_second_factor(request: HttpRequest, pending: PendingSignIn, user: User)
         method=pending.state.get("passed_with", pending.state.get("method", "")),
     )
     if second_factor.needs_enrolment(pending):
+        # Already enrolled meanwhile: the set-up page says to sign in with that app.
+        with suppress(two_factor.AlreadyEnrolled):
+            two_factor.begin_enrolment(user)
         pending.state["inbox_confirmed"] = True
         pending.save()
         return reverse("accounts:login_enrol")

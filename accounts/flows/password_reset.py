@@ -63,10 +63,13 @@ def finish_password_reset(request: HttpRequest, user: User) -> None:
     """Record what a completed reset proves (the person reads this address's mail); sign out.
 
     The new password already changes the session hash, which invalidates every session;
-    ending them also empties the user's list of sessions and the session store.
+    ending them also empties the user's list of sessions and the session store. Whoever
+    signed up with the address may not have been its owner, so the name typed then goes
+    with the old password, as when the owner signs up again (accounts.flows.verification).
     """
     if user.email_verified_at is None:
         user.email_verified_at = timezone.now()
-        user.save(update_fields=["email_verified_at"])
+        user.name = ""
+        user.save(update_fields=["email_verified_at", "name"])
     record(request, Action.PASSWORD_RESET_COMPLETED, actor=user, target=user)
     sessions.end_all_sessions(request, user, reason="password_reset")

@@ -13,6 +13,7 @@ an e-mailed code has shown that they read the account's mail: a password alone n
 sets the second factor of an account.
 """
 
+from collections.abc import Callable
 from datetime import timedelta
 from enum import StrEnum
 
@@ -129,8 +130,14 @@ def code_process(request: HttpRequest, user: User) -> SignInCode | None:
     return process
 
 
-def send_new_code(request: HttpRequest, pending: SessionProcess, user: User) -> SendOutcome:
-    """Send a new e-mailed code for this sign-in, as the account's cooldown and quota allow."""
+def send_new_code(request: HttpRequest, pending: SessionProcess, user: User) -> SendOutcome | None:
+    """Send a new e-mailed code for this sign-in, as the account's cooldown and quota allow.
+
+    Only while the e-mailed code is the method in use: where the policy accepts the app
+    alone, nobody who knows the password may have codes mailed to the owner.
+    """
+    if pending.state.get("method") != Method.EMAIL:
+        return None
     process = code_process(request, user)
     if process is None:
         return _send_code(request, pending, user)
@@ -158,54 +165,68 @@ def seconds_until_resend(user: User) -> int:
     return codes.seconds_until_next_code(user.pk, PURPOSE, RESEND_COOLDOWN)
 
 
-def _failed(user: User, method: str) -> Outcome:
-    record(None, Action.TWO_FACTOR_FAILED, actor=user, target=user, method=method)
-    if codes.record_failure(user.pk, PURPOSE):
+def _within_budget(
+    pending: SessionProcess, user: User, method: str, check: Callable[[], CheckResult]
+) -> CheckResult:
+    """Run a check under the account's second-step budget; record it; tell the owner of a lock."""
+    result = codes.check_within_budget(user.pk, PURPOSE, check)
+    _record_check(pending, user, method, result)
+    if result.locked_now:
         send_lock_notice(user)
-        return Outcome.LOCKED
-    return Outcome.REFUSED
+    return result
+
+
+def _record_check(pending: SessionProcess, user: User, method: str, result: CheckResult) -> None:
+    if result.accepted:
+        pending.state["passed_with"] = method
+        pending.save()
+    elif result.counted or result.locked_now:
+        record(None, Action.TWO_FACTOR_FAILED, actor=user, target=user, method=method)
+
+
+def _check_totp(user: User, code: str) -> CheckResult:
+    if two_factor.verify_totp(user, code):
+        return CheckResult(CodeCheck.ACCEPTED)
+    return CheckResult(CodeCheck.INCORRECT, counted=True)
 
 
 def check_code(request: HttpRequest, pending: SessionProcess, user: User, code: str) -> CheckResult:
     """Check a 6-digit code by the method in use: the e-mailed one or the authenticator's."""
-    if locked := seconds_locked(user):
-        return CheckResult(CodeCheck.LOCKED, wait_seconds=locked)
     if pending.state.get("method") == Method.TOTP:
-        if two_factor.verify_totp(user, code):
-            _passed_with(pending, Method.TOTP)
-            return CheckResult(CodeCheck.ACCEPTED)
-        if _failed(user, Method.TOTP) is Outcome.LOCKED:
-            return CheckResult(CodeCheck.LOCKED, wait_seconds=seconds_locked(user))
-        return CheckResult(CodeCheck.INCORRECT)
+        return _within_budget(pending, user, Method.TOTP, lambda: _check_totp(user, code))
     process = code_process(request, user)
     if process is None:
+        if locked := seconds_locked(user):
+            return CheckResult(CodeCheck.LOCKED, wait_seconds=locked)
         return CheckResult(CodeCheck.MISSING)
     result = process.check_code(code)
+    _record_check(pending, user, Method.EMAIL, result)
     if result.accepted:
-        _passed_with(pending, Method.EMAIL)
         process.end()
-    elif result.counted:
-        record(request, Action.TWO_FACTOR_FAILED, actor=user, target=user, method=Method.EMAIL)
     return result
-
-
-def _passed_with(pending: SessionProcess, method: str) -> None:
-    pending.state["passed_with"] = method
-    pending.save()
 
 
 def use_recovery_code(pending: SessionProcess, user: User, code: str) -> tuple[Outcome, int]:
     """Spend a recovery code at the second step; return the outcome and how many remain."""
-    if locked := seconds_locked(user):
-        return Outcome.LOCKED, locked
+    left = 0
+
+    def check() -> CheckResult:
+        nonlocal left
+        remaining = two_factor.use_recovery_code(user, code)
+        if remaining is None:
+            return CheckResult(CodeCheck.INCORRECT, counted=True)
+        left = remaining
+        return CheckResult(CodeCheck.ACCEPTED)
+
     if not recovery.looks_like_code(code):
-        return Outcome.REFUSED, 0
-    left = two_factor.use_recovery_code(user, code)
-    if left is None:
-        outcome = _failed(user, Method.RECOVERY)
-        return outcome, seconds_locked(user) if outcome is Outcome.LOCKED else 0
-    _passed_with(pending, Method.RECOVERY)
-    return Outcome.PASSED, left
+        locked = seconds_locked(user)
+        return (Outcome.LOCKED, locked) if locked else (Outcome.REFUSED, 0)
+    result = _within_budget(pending, user, Method.RECOVERY, check)
+    if result.accepted:
+        return Outcome.PASSED, left
+    if result.outcome is CodeCheck.LOCKED:
+        return Outcome.LOCKED, result.wait_seconds
+    return Outcome.REFUSED, 0
 
 
 def needs_enrolment(pending: SessionProcess) -> bool:

@@ -20,8 +20,9 @@ def sign_up(
     - An address whose account is not verified yet: a real code too; the password (and
       name) typed here replace the old ones only once the code is confirmed, so the
       address's owner always wins over whoever signed up with it first.
-    - A verified address: nothing changes; its owner gets a notice, and this visitor sees
-      the same code page as anyone else.
+    - A verified address: nothing changes; its owner gets a notice (unless the account is
+      deactivated), and this visitor sees the same code page, cooldown and quota as anyone
+      else.
     """
     login_flow.cancel(request)
     existing = User.objects.filter(email__iexact=email).first()
@@ -40,4 +41,5 @@ def sign_up(
     make_password(password)  # spend the same hashing time as a real sign-up
     owner = existing if existing is not None and existing.is_active else None
     record(request, Action.SIGN_UP, target=owner, outcome="address_taken")
-    return verification.start_decoy(request, email, owner, next_url)
+    # A deactivated account's budget too: its address must answer as any other would.
+    return verification.start_decoy(request, email, existing, next_url)

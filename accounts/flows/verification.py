@@ -119,7 +119,10 @@ def start(
 def start_decoy(
     request: HttpRequest, email: str, owner: User | None, next_url: str = ""
 ) -> SendOutcome:
-    """Show the code page for an address we will not verify, exactly as for a real one."""
+    """Show the code page for an address we will not verify, exactly as for a real one.
+
+    The owner's budget (active or not) paces the decoy's codes and counts its guesses.
+    """
     process = EmailVerification.initiate(
         request,
         user_id=None,
