@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts.security_views import security_settings_view
+from emailing.webhooks import resend_webhook_view
 from hygate import views
 from organisations.views import invitation_view
 
@@ -12,6 +13,8 @@ urlpatterns = [
     path("settings/security/", security_settings_view, name="security_settings"),
     path("orgs/", include("organisations.urls")),
     path("invitations/<str:token>/", invitation_view, name="invitation"),
+    path("webhooks/resend/", resend_webhook_view, name="resend_webhook"),
+    path("healthz", views.healthz, name="healthz"),
     # Staff sign in through Hygate's own sign-in (and its later second factor), never a
     # password-only form of the admin's.
     path("admin/login/", views.admin_login),
