@@ -185,7 +185,8 @@ TASKS = {
 HYGATE_EMAIL_RATE = env.float("HYGATE_EMAIL_RATE", default=10.0)
 # How long a queued mail is retried (with backoff) before it is failed, in seconds.
 HYGATE_EMAIL_QUEUE_RETRY_FOR = env.int("HYGATE_EMAIL_QUEUE_RETRY_FOR", default=3600)
-HYGATE_EMAIL_QUEUE_RETRY_DELAY = 15.0  # seconds before the first retry, doubled, at most 15 min
+# Seconds before a queued mail's first retry, doubled each round, at most 15 minutes.
+HYGATE_EMAIL_QUEUE_RETRY_DELAY = env.float("HYGATE_EMAIL_QUEUE_RETRY_DELAY", default=15.0)
 # An optional secondary provider (SMTP) for when the primary still fails after its retries.
 HYGATE_FAILOVER_SMTP_HOST = env.str("HYGATE_FAILOVER_SMTP_HOST", default="")
 HYGATE_FAILOVER_SMTP_PORT = env.int("HYGATE_FAILOVER_SMTP_PORT", default=None)

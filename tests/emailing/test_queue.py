@@ -4,8 +4,8 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.core.management import call_command
 from django.utils import timezone
+from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
 from emailing import queue
@@ -26,7 +26,24 @@ def database_queue(settings):
 
 
 def work() -> None:
-    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+    """Run the ready tasks as `db_worker --batch` does, inside the test's transaction.
+
+    (The command itself closes the connection between tasks, which would end the test's
+    transaction; tests/emailing/test_queue_workers.py runs the real command on PostgreSQL.)
+    """
+    worker = Worker(
+        queue_names=["default"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="test-worker",
+        excluded_queue_names=[],
+    )
+    while (task_result := DBTaskResult.objects.ready().get_locked()) is not None:
+        task_result.claim(worker.worker_id)
+        worker.run_task(task_result)
 
 
 def paste(client, django_capture_on_commit_callbacks, lines):
