@@ -164,7 +164,15 @@ class FakeResend:
         auth = headers.get("authorization", "")
         key = auth.removeprefix("Bearer ").strip() if auth.startswith("Bearer ") else ""
         with self._lock:
-            self.requests.append({"method": method, "path": path, "headers": headers, "body": body})
+            self.requests.append(
+                {
+                    "method": method,
+                    "path": path,
+                    "headers": headers,
+                    "body": body,
+                    "at": time.time(),
+                }
+            )
         if not key:
             return self.error(
                 401, "missing_api_key", "Missing API key in the authorization header."
