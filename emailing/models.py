@@ -100,6 +100,9 @@ class EmailLog(models.Model):
     for a worker: encrypted, and cleared once the mail is sent or has finally failed.
     """
 
+    # A queued mail's payload is re-encrypted by `rotate_encryption_key` too.
+    ENCRYPTED_FIELDS = ("payload",)
+
     class Kind(models.TextChoices):
         VERIFICATION = "verification", "verification code"
         TWO_FACTOR = "two_factor", "two-factor code"
