@@ -37,6 +37,7 @@ format: $(VENV)/.installed-dev
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/login_timing.py
 	$(BIN)/python bench/email_send.py
+	$(BIN)/python bench/mail_at_scale.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

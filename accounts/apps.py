@@ -10,6 +10,6 @@ class AccountsConfig(AppConfig):
         from accounts.purge import purge_expired_codes, purge_unverified_accounts
         from core import purge
 
-        purge.register("expired codes", purge_expired_codes)
-        purge.register("accounts never verified", purge_unverified_accounts)
-        purge.register("idle session records", sessions.purge_stale_sessions)
+        purge.register("expired codes removed", purge_expired_codes)
+        purge.register("accounts never verified removed", purge_unverified_accounts)
+        purge.register("idle session records removed", sessions.purge_stale_sessions)

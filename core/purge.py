@@ -10,7 +10,7 @@ _purgers: dict[str, Callable[[], int]] = {}
 
 
 def register(label: str, purger: Callable[[], int]) -> None:
-    """Add a purger that deletes what has expired and returns how many it removed."""
+    """Add a purger that returns how many things it handled; `label` says what it did to them."""
     _purgers[label] = purger
 
 

@@ -67,18 +67,18 @@ def _counters(request: HttpRequest, action: str, key: str | None) -> list[tuple[
     return counters
 
 
-def consume(request: HttpRequest, action: str, key: str | None = None) -> int:
-    """Count one request; return 0 if it is allowed, else the seconds until it would be."""
+def consume(request: HttpRequest, action: str, key: str | None = None, amount: int = 1) -> int:
+    """Count `amount` requests; return 0 if allowed, else the seconds until they would be."""
     if settings.HYGATE_RATE_LIMITS == "off":
         return 0
     wait = 0.0
     for rule, cache_key, reset_at in _counters(request, action, key):
         cache.add(cache_key, 0, timeout=rule.seconds + 1)
         try:
-            count = cache.incr(cache_key)
+            count = cache.incr(cache_key, amount)
         except ValueError:  # expired between add and incr
-            cache.set(cache_key, 1, timeout=rule.seconds + 1)
-            count = 1
+            cache.set(cache_key, amount, timeout=rule.seconds + 1)
+            count = amount
         if count > rule.amount:
             wait = max(wait, reset_at - time.time())
     if wait <= 0:
@@ -87,14 +87,15 @@ def consume(request: HttpRequest, action: str, key: str | None = None) -> int:
     return math.ceil(wait)
 
 
-def release(request: HttpRequest, action: str, key: str | None = None) -> None:
-    """Give back one request that consume() counted (a sign-in that turned out right)."""
+def release(request: HttpRequest, action: str, key: str | None = None, amount: int = 1) -> None:
+    """Give back requests that consume() counted (a sign-in that turned out right)."""
     if settings.HYGATE_RATE_LIMITS == "off":
         return
     for _rule, cache_key, _reset_at in _counters(request, action, key):
         try:
-            if cache.decr(cache_key) < 0:
-                cache.incr(cache_key)
+            left = cache.decr(cache_key, amount)
+            if left < 0:
+                cache.incr(cache_key, -left)
         except ValueError:  # the window ended meanwhile
             pass
 

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from emailing.models import EmailLog
+from emailing.models import EmailLog, Suppression
 
 
 @admin.register(EmailLog)
@@ -14,12 +14,15 @@ class EmailLogAdmin(admin.ModelAdmin):
         "provider",
         "status",
         "error_code",
+        "event",
+        "failed_over",
         "attempts",
     )
-    list_filter = ("status", "kind", "provider", "error_code", "created_at")
+    list_filter = ("status", "event", "kind", "provider", "error_code", "failed_over", "created_at")
+    exclude = ("payload",)
     search_fields = ("recipient", "subject", "provider_message_id")
     date_hierarchy = "created_at"
-    readonly_fields = [field.name for field in EmailLog._meta.fields]
+    readonly_fields = [field.name for field in EmailLog._meta.fields if field.name != "payload"]
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -29,3 +32,13 @@ class EmailLogAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(Suppression)
+class SuppressionAdmin(admin.ModelAdmin):
+    """Addresses no mail goes to (hard bounces, complaints); deleting an entry lifts it."""
+
+    list_display = ("address", "reason", "created_at", "provider_message_id")
+    list_filter = ("reason", "created_at")
+    search_fields = ("address",)
+    readonly_fields = ("reason", "detail", "provider_message_id", "created_at")

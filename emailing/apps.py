@@ -9,9 +9,10 @@ class EmailingConfig(AppConfig):
         from django.core.signals import setting_changed
 
         from core.purge import register
-        from emailing import checks, config, delivery_log  # noqa: F401  (checks registers itself)
+        from emailing import checks, config, delivery_log, queue  # noqa: F401  (checks: itself)
         from emailing.backends.resend import install_http_client
 
         install_http_client()
-        register("stuck deliveries (marked failed, kept)", delivery_log.fail_interrupted)
+        register("stuck deliveries marked failed (kept in the log)", delivery_log.fail_interrupted)
+        register("queued batches sent again", queue.requeue_abandoned)
         setting_changed.connect(lambda **kwargs: config.forget(), weak=False)

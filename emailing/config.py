@@ -106,6 +106,22 @@ def from_saved(saved: EmailSettings) -> ProviderConfig:
     )
 
 
+def failover() -> ProviderConfig | None:
+    """The secondary provider (SMTP) the environment names, or None (HYGATE_FAILOVER_SMTP_*)."""
+    if not settings.HYGATE_FAILOVER_SMTP_HOST:
+        return None
+    return ProviderConfig(
+        provider=Provider.SMTP,
+        from_email="",
+        source="failover",
+        smtp_host=settings.HYGATE_FAILOVER_SMTP_HOST,
+        smtp_port=settings.HYGATE_FAILOVER_SMTP_PORT,
+        smtp_username=settings.HYGATE_FAILOVER_SMTP_USERNAME,
+        smtp_password=settings.HYGATE_FAILOVER_SMTP_PASSWORD,
+        smtp_security=settings.HYGATE_FAILOVER_SMTP_SECURITY,
+    )
+
+
 _lock = threading.Lock()
 _cached: tuple[tuple | None, ProviderConfig] | None = None
 

@@ -4,6 +4,9 @@ A send finishes within HYGATE_EMAIL_SEND_DEADLINE, so a row still queued well af
 belongs to a process that was killed mid-send (a worker timeout, a restart). It is marked
 failed with the code `interrupted`: by `manage.py purge_expired`, by `manage.py
 email_status`, and once in each process, when it sends its first message.
+
+A row that still holds its payload is queued mail waiting for a run (emailing.queue): it
+is never swept, however long it waits; `emailing.queue.requeue_abandoned()` takes it up.
 """
 
 import logging
@@ -29,7 +32,10 @@ _done = False
 def fail_interrupted() -> int:
     """Mark queued rows older than the send deadline (plus a margin) failed; return how many."""
     cutoff = timezone.now() - timedelta(seconds=settings.HYGATE_EMAIL_SEND_DEADLINE) - MARGIN
-    return EmailLog.objects.filter(status=EmailLog.Status.QUEUED, created_at__lt=cutoff).update(
+    stuck = EmailLog.objects.filter(
+        status=EmailLog.Status.QUEUED, created_at__lt=cutoff, payload=""
+    )
+    return stuck.update(
         status=EmailLog.Status.FAILED,
         error_code="interrupted",
         error_message=INTERRUPTED,

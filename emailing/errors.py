@@ -58,6 +58,10 @@ ADVICE = {
         "The process sending this message stopped before it finished (a worker timeout or a "
         "restart). The message may not have been sent; ask the person to request it again."
     ),
+    "suppressed": (
+        "This address bounced for good or marked our mail as spam, so no more mail is sent to "
+        "it. Ask the person for another address; staff can lift the block on Settings -> Email."
+    ),
     "smtp_auth_failed": (
         "The SMTP server refused the username or password. For Resend's relay, the "
         "username is 'resend' and the password is your API key."
@@ -86,6 +90,15 @@ class EmailDeliveryError(Exception):
     @property
     def advice(self) -> str:
         return ADVICE[self.advice_key]
+
+
+def fails_over(error: EmailDeliveryError) -> bool:
+    """Say whether a second provider might succeed where the first failed.
+
+    Only trouble at the provider itself qualifies (an outage, a connection that failed); a
+    bad address, a refused sender or a suppressed recipient would fail there too.
+    """
+    return error.code == "connection_failed" or (error.code == "provider_error" and error.retryable)
 
 
 def from_resend(

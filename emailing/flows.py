@@ -16,7 +16,7 @@ from emailing.backends.resend import list_domains
 from emailing.crypto import SecretUnreadable
 from emailing.errors import EmailDeliveryError
 from emailing.messages import deliver, log_entry_for, render_message
-from emailing.models import EmailSettings, Provider
+from emailing.models import EmailLog, EmailSettings, Provider, Suppression
 
 
 @dataclass(frozen=True)
@@ -175,3 +175,34 @@ def save_settings(cfg: config.ProviderConfig, admin: AbstractBaseUser) -> list[s
     # Which settings changed, never their values: keys and passwords must not reach the log.
     record(None, Action.SETTINGS_CHANGED, actor=admin, target="email", fields=changed)
     return changed
+
+
+@transaction.atomic
+def save_webhook_secret(secret: str, admin: AbstractBaseUser) -> None:
+    """Store the webhook signing secret, encrypted (the settings must be saved already)."""
+    saved = EmailSettings.objects.select_for_update().get(pk=1)
+    saved.set_webhook_secret(secret)
+    saved.updated_at = timezone.now()
+    saved.updated_by = admin
+    saved.version += 1
+    saved.save()
+
+
+def lift_suppression(suppression: Suppression, admin: AbstractBaseUser) -> None:
+    """Let mail reach a suppressed address again, and record who lifted it."""
+    LogEntry.objects.log_actions(
+        user_id=admin.pk,
+        queryset=[suppression],
+        action_flag=CHANGE,
+        change_message=f"Lifted the suppression of {suppression.address}.",
+        single_object=True,
+    )
+    suppression.delete()
+
+
+def failover_count(since=None) -> int:
+    """Count the mails the secondary provider took over (since a time, or ever)."""
+    entries = EmailLog.objects.filter(failed_over=True)
+    if since is not None:
+        entries = entries.filter(created_at__gte=since)
+    return entries.count()

@@ -37,6 +37,7 @@ ERRORS = {
         "the saved key was saved for, so the saved key is not sent there."
     ),
     "smtp_host_required": "Enter the SMTP server's host name.",
+    "webhook_secret_format": "A webhook signing secret starts with whsec_.",
     "smtp_password_again": (
         "Enter the password again: the SMTP server changed, so the saved password is not "
         "sent to it."
@@ -105,6 +106,17 @@ class EmailSettingsForm(forms.Form):
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
+    webhook_secret = forms.CharField(
+        label="Webhook signing secret",
+        required=False,
+        max_length=200,
+        strip=True,
+        help_text=escape(
+            "From Resend's webhook page (whsec_...), for delivery events at /webhooks/resend/. "
+            "Blank keeps the saved one."
+        ),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
     test_recipient = forms.EmailField(
         label="Send the test to",
         required=False,
@@ -129,6 +141,12 @@ class EmailSettingsForm(forms.Form):
 
     def clean_from_email(self) -> str:
         return validate_from_address(self.cleaned_data["from_email"])
+
+    def clean_webhook_secret(self) -> str:
+        secret = self.cleaned_data["webhook_secret"]
+        if secret and not secret.startswith("whsec_"):
+            raise ValidationError(ERRORS["webhook_secret_format"], code="webhook_secret_format")
+        return secret
 
     def clean_smtp_host(self) -> str:
         return self.cleaned_data["smtp_host"].strip().lower()

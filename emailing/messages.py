@@ -3,6 +3,12 @@
 Every message Hygate sends goes through `send_message()`: it renders
 `templates/email/<name>.subject.txt`, `.txt` and `.html`, writes a delivery-log entry
 and hands both to `deliver()`, the one function a background worker can take over.
+
+Under HYGATE_EMAIL_QUEUE=database the kinds in `QUEUED_KINDS` go to the queue instead
+(emailing.queue): nobody stands at a page waiting for them. Codes, two-factor codes,
+password resets and test messages still leave in the request, so the page can say at once
+whether they went. Mail to a suppressed address is never sent: its entry fails with the
+code `suppressed` and the caller learns it.
 """
 
 import logging
@@ -14,8 +20,9 @@ from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.template.loader import render_to_string
 
 from audit.events import Action, record
+from emailing import queue
 from emailing.errors import EmailDeliveryError
-from emailing.models import EmailLog
+from emailing.models import EmailLog, Suppression
 
 logger = logging.getLogger("hygate.emailing")
 
@@ -30,6 +37,7 @@ KINDS = {
     "security_notice": EmailLog.Kind.NOTICE,
     "invitation": EmailLog.Kind.INVITATION,
 }
+QUEUED_KINDS = {EmailLog.Kind.INVITATION, EmailLog.Kind.NOTICE}
 
 
 @dataclass(frozen=True)
@@ -39,6 +47,7 @@ class Delivery:
     sent: bool
     message_id: str = ""
     error: EmailDeliveryError | None = None
+    queued: bool = False  # handed to the queue; the delivery log will say how it went
 
     @property
     def error_code(self) -> str:
@@ -65,6 +74,8 @@ def deliver(entry: EmailLog, message: EmailMessage, connection=None) -> Delivery
     message.delivery_log = entry
     if connection is not None:
         message.connection = connection
+    if Suppression.is_suppressed(entry.recipient):
+        return _skip_suppressed(entry)
     try:
         message.send(fail_silently=False)
     except Exception as error:
@@ -94,6 +105,14 @@ def deliver(entry: EmailLog, message: EmailMessage, connection=None) -> Delivery
     return Delivery(sent=True, message_id=entry.provider_message_id)
 
 
+def _skip_suppressed(entry: EmailLog) -> Delivery:
+    queue.skip_suppressed(entry)
+    return Delivery(
+        sent=False,
+        error=EmailDeliveryError("suppressed", "The address is on the suppression list."),
+    )
+
+
 def log_entry_for(message: EmailMessage) -> EmailLog:
     """Create the queued delivery-log entry of a rendered message."""
     return EmailLog.objects.create(
@@ -106,4 +125,10 @@ def log_entry_for(message: EmailMessage) -> EmailLog:
 def send_message(name: str, to: str, context: dict[str, Any]) -> Delivery:
     """Render, log and deliver the message `name`; never raise for a delivery failure."""
     message = render_message(name, to, context)
+    if queue.uses_worker() and message.hygate_kind in QUEUED_KINDS:
+        if Suppression.is_suppressed(to):
+            return deliver(log_entry_for(message), message)
+        (entry,) = queue.queue([message])
+        queue.dispatch([entry.batch_key])
+        return Delivery(sent=True, queued=True)
     return deliver(log_entry_for(message), message)

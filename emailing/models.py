@@ -1,6 +1,7 @@
 """Saved provider settings (Settings -> Email) and the delivery log."""
 
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
@@ -30,7 +31,7 @@ class EmailSettings(models.Model):
     """
 
     # Fields holding emailing.crypto tokens, re-encrypted by `rotate_encryption_key`.
-    ENCRYPTED_FIELDS = ("resend_api_key", "smtp_password")
+    ENCRYPTED_FIELDS = ("resend_api_key", "smtp_password", "webhook_secret")
 
     provider = models.CharField(max_length=10, choices=Provider.choices[:2])
     from_email = models.CharField("from address", max_length=320)
@@ -47,6 +48,9 @@ class EmailSettings(models.Model):
     smtp_password = models.TextField("SMTP password", blank=True, help_text="Encrypted.")
     smtp_security = models.CharField(
         "SMTP security", max_length=10, choices=SMTPSecurity.choices, blank=True
+    )
+    webhook_secret = models.TextField(
+        "Resend webhook signing secret", blank=True, help_text="Encrypted."
     )
     version = models.PositiveIntegerField(default=0)
     updated_at = models.DateTimeField(default=timezone.now)
@@ -78,6 +82,12 @@ class EmailSettings(models.Model):
     def set_smtp_password(self, value: str) -> None:
         self.smtp_password = crypto.encrypt(value)
 
+    def get_webhook_secret(self) -> str:
+        return crypto.decrypt(self.webhook_secret)
+
+    def set_webhook_secret(self, value: str) -> None:
+        self.webhook_secret = crypto.encrypt(value)
+
 
 def _new_idempotency_key() -> str:
     return f"hygate-{uuid.uuid4()}"
@@ -86,8 +96,12 @@ def _new_idempotency_key() -> str:
 class EmailLog(models.Model):
     """One message Hygate tried to deliver: who, what kind, and what became of it.
 
-    No bodies, codes or links are kept here.
+    No bodies, codes or links are kept here, except in `payload` while a queued mail waits
+    for a worker: encrypted, and cleared once the mail is sent or has finally failed.
     """
+
+    # A queued mail's payload is re-encrypted by `rotate_encryption_key` too.
+    ENCRYPTED_FIELDS = ("payload",)
 
     class Kind(models.TextChoices):
         VERIFICATION = "verification", "verification code"
@@ -99,7 +113,17 @@ class EmailLog(models.Model):
 
     class Status(models.TextChoices):
         QUEUED = "queued", "queued"
+        SENDING = "sending", "sending"
         SENT = "sent", "sent"
+        FAILED = "failed", "failed"
+
+    class Event(models.TextChoices):
+        """What the provider's webhooks said became of a sent mail."""
+
+        DELIVERED = "delivered", "delivered"
+        DELAYED = "delivery_delayed", "delivery delayed"
+        BOUNCED = "bounced", "bounced"
+        COMPLAINED = "complained", "complained"
         FAILED = "failed", "failed"
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -117,12 +141,82 @@ class EmailLog(models.Model):
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # The queue: the rendered message (encrypted), when to try next, which run holds it,
+    # and the batch it goes out in (its Idempotency-Key when it has more than one mail).
+    payload = models.TextField(blank=True, help_text="Encrypted; cleared once done.")
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.CharField(max_length=40, blank=True)
+    batch_key = models.CharField(max_length=64, blank=True, db_index=True)
+    failed_over = models.BooleanField(
+        default=False, help_text="Sent (or tried) through the secondary provider."
+    )
+    event = models.CharField(max_length=20, choices=Event.choices, blank=True)
+    event_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = "delivery log entry"
         verbose_name_plural = "delivery log"
-        indexes = [models.Index(fields=["status", "created_at"])]
+        indexes = [
+            models.Index(fields=["status", "created_at"]),
+            models.Index(fields=["provider_message_id"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} to {self.recipient}: {self.status}"
+
+    def may_retry_later(self, error) -> bool:
+        """Say whether a worker will try this queued mail again after `error`."""
+        retry_for = timedelta(seconds=settings.HYGATE_EMAIL_QUEUE_RETRY_FOR)
+        return (
+            error.retryable
+            and settings.HYGATE_EMAIL_QUEUE == "database"
+            and self.status == self.Status.SENDING
+            and timezone.now() < self.created_at + retry_for
+        )
+
+    def defer(self, error) -> None:
+        """Put a queued mail back in the queue, to be tried again after a backoff."""
+        rounds = max(1, self.attempts // settings.HYGATE_EMAIL_MAX_ATTEMPTS)
+        base = settings.HYGATE_EMAIL_QUEUE_RETRY_DELAY
+        delay = min(base * 2 ** (rounds - 1), 15 * 60)
+        if error.retry_after is not None:
+            delay = max(delay, error.retry_after)
+        self.status = self.Status.QUEUED
+        self.error_code = error.code
+        self.error_message = error.provider_message[:500]
+        self.next_attempt_at = timezone.now() + timedelta(seconds=delay)
+        self.claimed_by = ""
+        self.save()
+
+
+def normalise_address(address: str) -> str:
+    """Return the form an address is suppressed under: trimmed and lower-case."""
+    return address.strip().lower()
+
+
+class Suppression(models.Model):
+    """An address the provider said must get no more mail: a hard bounce or a complaint."""
+
+    class Reason(models.TextChoices):
+        BOUNCED = "bounced", "hard bounce"
+        COMPLAINED = "complained", "spam complaint"
+
+    address = models.CharField(max_length=320, unique=True)
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    detail = models.CharField(max_length=500, blank=True)
+    provider_message_id = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "suppressed address"
+        verbose_name_plural = "suppressed addresses"
+
+    def __str__(self) -> str:
+        return f"{self.address} ({self.get_reason_display()})"
+
+    @classmethod
+    def is_suppressed(cls, address: str) -> bool:
+        """Say whether mail to this address is stopped."""
+        return cls.objects.filter(address=normalise_address(address)).exists()

@@ -1,17 +1,20 @@
 """Settings -> Email: the provider in force, Test Connection, Save, and the delivery log."""
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from core.access import settings_permission_required
-from emailing import flows
+from emailing import config, flows
 from emailing.config import ProviderConfig, mask_secret
 from emailing.forms import RESEND_RELAY, EmailSettingsForm, is_shared_sender
-from emailing.models import EmailLog, EmailSettings, Provider
+from emailing.models import EmailLog, EmailSettings, Provider, Suppression
 
 SHARED_SENDER_WARNING = (
     "The from-address is onboarding@resend.dev, Resend's shared testing sender: it delivers "
@@ -32,7 +35,7 @@ def _initial(current: ProviderConfig) -> dict:
     }
 
 
-@sensitive_post_parameters("resend_api_key", "smtp_password")
+@sensitive_post_parameters("resend_api_key", "smtp_password", "webhook_secret")
 @never_cache
 @require_http_methods(["GET", "POST"])
 @settings_permission_required(EmailSettings)
@@ -52,6 +55,9 @@ def email_settings_view(request: HttpRequest) -> HttpResponse:
             test = flows.test_connection(form.to_config(), recipient, request.user)
         elif form.is_valid():
             changed = flows.save_settings(form.to_config(), request.user)
+            if form.cleaned_data["webhook_secret"]:
+                flows.save_webhook_secret(form.cleaned_data["webhook_secret"], request.user)
+                changed.append("webhook signing secret")
             summary = ", ".join(changed) if changed else "nothing changed"
             messages.success(request, f"E-mail settings saved ({summary}).")
             if form.uses_shared_sender:
@@ -73,6 +79,28 @@ def email_settings_view(request: HttpRequest) -> HttpResponse:
             "test": test,
             "log": EmailLog.objects.all()[:20],
             "can_change": request.user.has_perm("emailing.change_emailsettings"),
+            "webhook_secret_set": _webhook_secret_set(),
+            "suppressions": Suppression.objects.all()[:100],
+            "can_lift": request.user.has_perm("emailing.change_suppression"),
+            "failover": config.failover(),
+            "failovers_day": flows.failover_count(timezone.now() - timedelta(days=1)),
+            "failovers_total": flows.failover_count(),
         },
         status=400 if form.errors else 200,
     )
+
+
+def _webhook_secret_set() -> bool:
+    saved = EmailSettings.load()
+    return bool(saved and saved.webhook_secret)
+
+
+@never_cache
+@require_http_methods(["POST"])
+@settings_permission_required(Suppression)
+def lift_suppression_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Let mail reach a suppressed address again."""
+    suppression = get_object_or_404(Suppression, pk=pk)
+    flows.lift_suppression(suppression, request.user)
+    messages.success(request, f"Mail to {suppression.address} is no longer suppressed.")
+    return redirect("emailing:settings")

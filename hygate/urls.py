@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from accounts.security_views import security_settings_view
 from audit.views import audit_log_view
+from emailing.webhooks import resend_webhook_view
 from hygate import views
 from organisations.views import invitation_view
 
@@ -14,6 +15,8 @@ urlpatterns = [
     path("settings/audit/", audit_log_view, name="audit_log"),
     path("orgs/", include("organisations.urls")),
     path("invitations/<str:token>/", invitation_view, name="invitation"),
+    path("webhooks/resend/", resend_webhook_view, name="resend_webhook"),
+    path("healthz", views.healthz, name="healthz"),
     # Staff sign in through Hygate's own sign-in (and its later second factor), never a
     # password-only form of the admin's.
     path("admin/login/", views.admin_login),

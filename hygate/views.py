@@ -1,12 +1,18 @@
-"""The dashboard and the site-wide error pages."""
+"""The dashboard, the site-wide error pages and the health check."""
 
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.core.cache import cache
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
 
 from core.redirects import requested_next
+from emailing import config
+from emailing.models import Provider
 
 
 @login_required
@@ -23,3 +29,51 @@ def admin_login(request: HttpRequest) -> HttpResponse:
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """Explain a rejected form in words a person understands."""
     return render(request, "errors/csrf.html", status=403)
+
+
+def _database_ok() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return True
+    except Exception:
+        return False
+
+
+def _cache_ok() -> bool:
+    try:
+        cache.set("hygate:healthz", 1, timeout=10)
+        return cache.get("hygate:healthz") == 1
+    except Exception:
+        return False
+
+
+def _email_status(database_ok: bool) -> dict:
+    """Say which provider is in force and whether it has what it needs; never a secret."""
+    if not database_ok:
+        return {"provider": "unknown", "configured": False}
+    try:
+        cfg = config.effective()
+    except Exception:
+        return {"provider": "unknown", "configured": False}
+    configured = (cfg.provider == Provider.RESEND and bool(cfg.resend_api_key)) or (
+        cfg.provider == Provider.SMTP and bool(cfg.smtp_host)
+    )
+    return {"provider": cfg.provider, "configured": configured}
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Answer a load balancer: 200 while the database and the cache answer, else 503."""
+    database_ok, cache_ok = _database_ok(), _cache_ok()
+    healthy = database_ok and cache_ok
+    return JsonResponse(
+        {
+            "status": "ok" if healthy else "unavailable",
+            "database": "ok" if database_ok else "down",
+            "cache": "ok" if cache_ok else "down",
+            "email": _email_status(database_ok),
+        },
+        status=200 if healthy else 503,
+    )

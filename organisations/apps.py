@@ -9,4 +9,4 @@ class OrganisationsConfig(AppConfig):
         from core.purge import register
         from organisations.flows.invitations import purge_expired_invitations
 
-        register("expired invitations", purge_expired_invitations)
+        register("expired invitations removed", purge_expired_invitations)

@@ -3,6 +3,8 @@
 import unicodedata
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 
 from accounts.models import User
 from organisations.models import Role
@@ -26,6 +28,13 @@ ERRORS = {
         "{email} already has a pending invitation as {role}; only an owner can change it."
     ),
     "not_open": "That invitation has already been answered or revoked.",
+    "bulk_empty": "Paste at least one address, one a line.",
+    "bulk_too_many": "Paste at most {limit} addresses at once; this list has {count}.",
+    "bulk_malformed": "not an e-mail address",
+    "bulk_role": "not a role you may give",
+    "bulk_duplicate": "listed twice",
+    "bulk_member": "already a member",
+    "bulk_pending_higher": "has a pending invitation with a role you may not give",
     "gone": "That person is no longer a member.",
     "busy": "Please try again in a moment.",
     "name_blank": "Give the organisation a name.",
@@ -92,3 +101,67 @@ class RoleForm(forms.Form):
     """A member's new role; whether the actor may give it is the flow's to decide."""
 
     role = forms.ChoiceField(label="Role", choices=Role.choices)
+
+
+BULK_LIMIT = 1000
+
+
+class BulkInvitationForm(forms.Form):
+    """A pasted list: one address a line, or `address,role`; each line is checked alone.
+
+    After validation, `entries` holds the (address, role) pairs to invite, `duplicates` the
+    addresses listed twice, and `refused` the (line, reason) pairs that were not understood.
+    """
+
+    emails = forms.CharField(
+        label="Addresses, one a line (address, or address,role)",
+        widget=forms.Textarea(attrs={"rows": 8, "autocomplete": "off", "spellcheck": "false"}),
+        error_messages={"required": ERRORS["bulk_empty"]},
+    )
+    role = forms.ChoiceField(label="Role, unless a line names one")
+
+    def __init__(self, *args, roles: list[str], **kwargs) -> None:
+        kwargs.setdefault("auto_id", "id_bulk_%s")  # the page's other form has a `role` too
+        super().__init__(*args, **kwargs)
+        self.roles = roles
+        self.fields["role"].choices = role_choices(roles)
+        self.fields["role"].initial = Role.MEMBER
+        self.entries: list[tuple[str, str]] = []
+        self.duplicates: list[str] = []
+        self.refused: list[tuple[str, str]] = []
+
+    def clean_emails(self) -> list[str]:
+        lines = [line.strip() for line in self.cleaned_data["emails"].splitlines()]
+        lines = [line for line in lines if line]
+        if not lines:
+            raise ValidationError(ERRORS["bulk_empty"], code="bulk_empty")
+        if len(lines) > BULK_LIMIT:
+            raise ValidationError(
+                message_for("bulk_too_many", limit=BULK_LIMIT, count=len(lines)),
+                code="bulk_too_many",
+            )
+        return lines
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if "emails" not in data or "role" not in data:
+            return data
+        seen: set[str] = set()
+        for line in data["emails"]:
+            address, _, role = (part.strip() for part in line.partition(","))
+            role = role.lower() or data["role"]
+            try:
+                validate_email(address)
+            except ValidationError:
+                self.refused.append((line, ERRORS["bulk_malformed"]))
+                continue
+            if role not in self.roles:
+                self.refused.append((line, ERRORS["bulk_role"]))
+                continue
+            address = User.objects.normalize_email(address)
+            if address.lower() in seen:
+                self.duplicates.append(address)
+                continue
+            seen.add(address.lower())
+            self.entries.append((address, role))
+        return data

@@ -14,6 +14,8 @@ from django.views.decorators.http import require_http_methods
 from core.ratelimit import rate_limit
 from organisations.flows import LimitReached, Refused, invitations, memberships
 from organisations.forms import (
+    ERRORS,
+    BulkInvitationForm,
     InvitationForm,
     OrganisationForm,
     RoleForm,
@@ -85,6 +87,8 @@ def organisation_view(request: HttpRequest, slug: str) -> HttpResponse:
     action = request.POST.get("action", "")
     if action == "invite":
         return _invite(request, me)
+    if action == "bulk_invite":
+        return _bulk_invite(request, me)
     if action not in ACTIONS:
         return HttpResponseBadRequest()
     try:
@@ -135,6 +139,24 @@ def _invite(request: HttpRequest, me: Membership) -> HttpResponse:
         return _render_organisation(request, me, form, status=400)
     _report_delivery(request, invitation, delivery.sent)
     return redirect("organisations:detail", slug=me.organisation.slug)
+
+
+def _bulk_invite(request: HttpRequest, me: Membership) -> HttpResponse:
+    require_manager(me)
+    form = BulkInvitationForm(request.POST, roles=roles_grantable_by(me))
+    if not form.is_valid():
+        return _render_organisation(request, me, bulk_form=form, status=400)
+    try:
+        result = invitations.invite_many(request, me, form.entries)
+    except LimitReached as refused:
+        form.add_error(None, message_for(refused.code, **refused.params))
+        response = _render_organisation(request, me, bulk_form=form, status=429)
+        response["Retry-After"] = str(refused.wait)
+        return response
+    skipped = [(email, ERRORS[reason]) for email, reason in result.skipped]
+    skipped += [(email, ERRORS["bulk_duplicate"]) for email in form.duplicates]
+    report = {"invited": result.invited, "skipped": skipped, "refused": form.refused}
+    return _render_organisation(request, me, bulk_report=report)
 
 
 def _report_delivery(request: HttpRequest, invitation: Invitation, sent: bool) -> None:
@@ -203,7 +225,12 @@ ACTIONS = {
 
 
 def _render_organisation(
-    request: HttpRequest, me: Membership, invite_form: InvitationForm | None = None, status=200
+    request: HttpRequest,
+    me: Membership,
+    invite_form: InvitationForm | None = None,
+    status=200,
+    bulk_form: BulkInvitationForm | None = None,
+    bulk_report: dict | None = None,
 ) -> HttpResponse:
     organisation = me.organisation
     grantable = roles_grantable_by(me)
@@ -219,6 +246,8 @@ def _render_organisation(
     all_invitations = organisation.invitations.select_related("invited_by")
     if me.can_manage and invite_form is None:
         invite_form = InvitationForm(roles=grantable)
+    if me.can_manage and bulk_form is None:
+        bulk_form = BulkInvitationForm(roles=grantable)
     return render(
         request,
         "organisations/detail.html",
@@ -233,6 +262,8 @@ def _render_organisation(
                 pk__in=all_invitations.open().values("pk")
             )[:HISTORY_LENGTH],
             "invite_form": invite_form if me.can_manage else None,
+            "bulk_form": bulk_form if me.can_manage else None,
+            "bulk_report": bulk_report,
             "sole_owner": me.is_owner
             and not members.filter(role=Role.OWNER).exclude(pk=me.pk).exists(),
         },

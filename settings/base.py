@@ -23,6 +23,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_tasks",
+    "django_tasks_db",
     "core",
     "audit",
     "accounts",
@@ -138,6 +140,9 @@ HYGATE_RATE_LIMIT_RULES = {
     "invitation_org": "50/d/key",
     # The same budget per inviter, or each new organisation would bring 50 more a day.
     "invitation_inviter": "50/d/key",
+    # Bulk imports (a pasted list) count apart, one per address.
+    "invitation_org_bulk": "1000/d/key",
+    "invitation_inviter_bulk": "1000/d/key",
 }
 # Staff must pass the second step with an authenticator app, whatever the site's policy.
 HYGATE_STAFF_REQUIRE_TOTP = env.bool("HYGATE_STAFF_REQUIRE_TOTP", default=False)
@@ -173,6 +178,38 @@ HYGATE_EMAIL_RETRY_BASE_DELAY = 0.5  # seconds, doubled for each further attempt
 HYGATE_EMAIL_RETRY_MAX_DELAY = 5.0  # a longer retry-after ends the send as rate-limited
 # All tries of one send together, well under gunicorn's worker timeout (README: Deploying).
 HYGATE_EMAIL_SEND_DEADLINE = env.float("HYGATE_EMAIL_SEND_DEADLINE", default=10.0)
+
+# --- Mail at scale (see README, "Deploying") ---
+# `immediate`: mail leaves in the web process; `database`: queued mail waits in the database
+# for `manage.py db_worker`.
+HYGATE_EMAIL_QUEUE = env.str("HYGATE_EMAIL_QUEUE", default="immediate")
+if HYGATE_EMAIL_QUEUE not in ("immediate", "database"):
+    raise ImproperlyConfigured("HYGATE_EMAIL_QUEUE must be 'immediate' or 'database'.")
+TASKS = {
+    "default": {
+        "BACKEND": (
+            "django_tasks_db.DatabaseBackend"
+            if HYGATE_EMAIL_QUEUE == "database"
+            else "django_tasks.backends.immediate.ImmediateBackend"
+        )
+    }
+}
+# Provider calls per second, across every process (counted in the cache: Redis).
+HYGATE_EMAIL_RATE = env.float("HYGATE_EMAIL_RATE", default=10.0)
+# How long a queued mail is retried (with backoff) before it is failed, in seconds.
+HYGATE_EMAIL_QUEUE_RETRY_FOR = env.int("HYGATE_EMAIL_QUEUE_RETRY_FOR", default=3600)
+# Seconds before a queued mail's first retry, doubled each round, at most 15 minutes.
+HYGATE_EMAIL_QUEUE_RETRY_DELAY = env.float("HYGATE_EMAIL_QUEUE_RETRY_DELAY", default=15.0)
+# An optional secondary provider (SMTP) for when the primary still fails after its retries.
+HYGATE_FAILOVER_SMTP_HOST = env.str("HYGATE_FAILOVER_SMTP_HOST", default="")
+HYGATE_FAILOVER_SMTP_PORT = env.int("HYGATE_FAILOVER_SMTP_PORT", default=None)
+HYGATE_FAILOVER_SMTP_USERNAME = env.str("HYGATE_FAILOVER_SMTP_USERNAME", default="")
+HYGATE_FAILOVER_SMTP_PASSWORD = env.str("HYGATE_FAILOVER_SMTP_PASSWORD", default="")
+HYGATE_FAILOVER_SMTP_SECURITY = env.str("HYGATE_FAILOVER_SMTP_SECURITY", default="starttls")
+if HYGATE_FAILOVER_SMTP_SECURITY not in ("ssl", "starttls", "none"):
+    raise ImproperlyConfigured("HYGATE_FAILOVER_SMTP_SECURITY must be 'ssl', 'starttls' or 'none'.")
+# A fallback for the webhook secret saved on Settings -> Email.
+RESEND_WEBHOOK_SECRET = env.str("RESEND_WEBHOOK_SECRET", default="")
 
 # Fernet keys for secrets at rest, comma-separated: the first encrypts, all decrypt.
 HYGATE_ENCRYPTION_KEY = env.list("HYGATE_ENCRYPTION_KEY", default=[])

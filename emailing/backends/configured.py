@@ -51,4 +51,11 @@ class ConfiguredEmailBackend(BaseEmailBackend):
             # Messages addressed from the default sender go out from the configured one.
             if not message.from_email or message.from_email == settings.DEFAULT_FROM_EMAIL:
                 message.from_email = cfg.from_email
-        return backend_for(cfg, fail_silently=self.fail_silently).send_messages(email_messages)
+        secondary = config.failover()
+        failover = (
+            backend_for(secondary, fail_silently=self.fail_silently)
+            if secondary is not None and cfg.provider in (Provider.RESEND, Provider.SMTP)
+            else None
+        )
+        backend = backend_for(cfg, fail_silently=self.fail_silently, failover=failover)
+        return backend.send_messages(email_messages)

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 from requests.adapters import HTTPAdapter
 
+from emailing import provider_rate
 from emailing.backends.base import HygateEmailBackend
 from emailing.config import normalise_api_url
 from emailing.errors import EmailDeliveryError, from_resend
@@ -79,6 +80,7 @@ class ResendHTTPClient(resend.HTTPClient):
             raise RuntimeError(f"timed out after {timeout:g} s") from error
         except requests.RequestException as error:
             raise RuntimeError(f"connection failed ({type(error).__name__})") from error
+        provider_rate.note_response(response.status_code, response.headers)
         return response.content, response.status_code, response.headers
 
 
@@ -191,6 +193,8 @@ class ResendBackend(HygateEmailBackend):
     """Send through Resend's HTTP API with an Idempotency-Key that retries reuse."""
 
     provider = Provider.RESEND
+    rate_limited = True
+    batch_size = 100  # Resend's /emails/batch takes up to 100 messages
 
     def __init__(
         self, api_key: str = "", api_url: str = "", timeout: float | None = None, **kwargs
@@ -212,6 +216,24 @@ class ResendBackend(HygateEmailBackend):
             timeout=self.attempt_timeout(self.timeout or settings.EMAIL_TIMEOUT),
         )
         return str(response.get("id", ""))
+
+    def send_many(self, messages: list[EmailMessage], idempotency_key: str) -> list[str]:
+        if not self.api_key:
+            raise EmailDeliveryError("missing_api_key", "No Resend API key is configured.")
+        response = call_resend(
+            self.api_key,
+            self.api_url,
+            resend.Batch.send,
+            [build_payload(message) for message in messages],
+            {"idempotency_key": idempotency_key},
+            timeout=self.attempt_timeout(self.timeout or settings.EMAIL_TIMEOUT),
+        )
+        ids = [str(item.get("id", "")) for item in response.get("data", [])]
+        if len(ids) != len(messages):
+            raise EmailDeliveryError(
+                "provider_error", f"The batch call answered {len(ids)} ids for {len(messages)}."
+            )
+        return ids
 
 
 def list_domains(api_key: str, api_url: str) -> list[dict]:

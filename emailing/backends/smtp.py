@@ -23,6 +23,7 @@ class SMTPBackend(HygateEmailBackend):
     """
 
     provider = Provider.SMTP
+    rate_limited = True
 
     def __init__(
         self,

@@ -6,6 +6,7 @@ address again, a resend) overwrites the hash, so the older link stops working at
 """
 
 import secrets
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -16,8 +17,9 @@ from django.utils import timezone
 
 from accounts.models import User
 from audit.events import Action, record
-from core.ratelimit import consume, parse_rules
-from emailing.messages import Delivery, send_message
+from core.ratelimit import consume, parse_rules, release
+from emailing import queue
+from emailing.messages import Delivery, render_message, send_message
 from organisations.flows import LimitReached, Refused
 from organisations.models import (
     INVITATION_LIFETIME,
@@ -30,6 +32,8 @@ from organisations.permissions import require_grantable, require_manager, roles_
 
 DAILY_LIMIT_ACTION = "invitation_org"
 INVITER_LIMIT_ACTION = "invitation_inviter"
+BULK_DAILY_LIMIT_ACTION = "invitation_org_bulk"
+BULK_INVITER_LIMIT_ACTION = "invitation_inviter_bulk"
 
 
 def new_token() -> str:
@@ -75,22 +79,22 @@ def _count_against_daily_limit(request: HttpRequest, actor: Membership) -> None:
         )
 
 
+def _mail_context(invitation: Invitation, token: str) -> dict:
+    inviter = invitation.invited_by
+    return {
+        "organisation": invitation.organisation,
+        "inviter": inviter,
+        "inviter_name": inviter.get_full_name() if inviter else "A former member",
+        "role": invitation.role,
+        "invitation_url": invitation_url(token),
+        "expires_days": INVITATION_LIFETIME.days,
+        "expires_at": invitation.expires_at,
+    }
+
+
 def send_invitation(invitation: Invitation, token: str) -> Delivery:
     """E-mail the invitation's link and record whether it went out."""
-    inviter = invitation.invited_by
-    delivery = send_message(
-        "invitation",
-        invitation.email,
-        {
-            "organisation": invitation.organisation,
-            "inviter": inviter,
-            "inviter_name": inviter.get_full_name() if inviter else "A former member",
-            "role": invitation.role,
-            "invitation_url": invitation_url(token),
-            "expires_days": INVITATION_LIFETIME.days,
-            "expires_at": invitation.expires_at,
-        },
-    )
+    delivery = send_message("invitation", invitation.email, _mail_context(invitation, token))
     invitation.send_failed = not delivery.sent
     invitation.sent_at = timezone.now() if delivery.sent else invitation.sent_at
     invitation.save(update_fields=["send_failed", "sent_at"])
@@ -131,13 +135,7 @@ def invite(
         # Replacing an invitation rewrites its role and kills its link: the same say as revoking.
         if invitation.pk and invitation.role not in roles_grantable_by(actor):
             raise Refused("pending_for_higher_role", email=email, role=invitation.role)
-        now = timezone.now()
-        invitation.role = role
-        invitation.invited_by = actor.user
-        invitation.token_hash = hash_token(token)
-        invitation.created_at = now
-        invitation.expires_at = now + INVITATION_LIFETIME
-        invitation.send_failed = False
+        _renew(invitation, actor, role, token)
         invitation.save()
     delivery = send_invitation(invitation, token)
     _record(request, Action.INVITATION_SENT, actor.user, invitation, sent=delivery.sent)
@@ -157,6 +155,109 @@ def _record(
         role=invitation.role,
         **details,
     )
+
+
+def _renew(invitation: Invitation, actor: Membership, role: str, token: str) -> None:
+    now = timezone.now()
+    invitation.role = role
+    invitation.invited_by = actor.user
+    invitation.token_hash = hash_token(token)
+    invitation.created_at = now
+    invitation.expires_at = now + INVITATION_LIFETIME
+    invitation.send_failed = False
+
+
+@dataclass
+class BulkResult:
+    """What a pasted list came to: who was invited, who was skipped and why."""
+
+    invited: list[Invitation] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (address, reason code)
+
+
+def invite_many(
+    request: HttpRequest, actor: Membership, entries: list[tuple[str, str]]
+) -> BulkResult:
+    """Invite many (address, role) pairs at once; the mail follows through the queue.
+
+    The same rules as one invitation: a member is skipped, an open invitation to the same
+    address is replaced. The whole list counts against the organisation's bulk daily cap
+    (HYGATE_RATE_LIMIT_RULES["invitation_org_bulk"]), all or nothing.
+    """
+    require_manager(actor)
+    for role in {role for _, role in entries}:
+        require_grantable(actor, role)
+    organisation = actor.organisation
+    members = {
+        email.lower()
+        for email in Membership.objects.filter(organisation=organisation).values_list(
+            "user__email", flat=True
+        )
+    }
+    result = BulkResult(skipped=[(e, "bulk_member") for e, _ in entries if e.lower() in members])
+    wanted = [(email, role) for email, role in entries if email.lower() not in members]
+    if not wanted:
+        return result
+    _count_bulk_against_daily_limit(request, organisation, len(wanted))
+    with transaction.atomic():
+        Organisation.objects.select_for_update().filter(pk=organisation.pk).first()
+        open_ones = {
+            invitation.email.lower(): invitation
+            for invitation in Invitation.objects.open().filter(organisation=organisation)
+        }
+        tokens = {}
+        grantable = roles_grantable_by(actor)
+        for email, role in wanted:
+            invitation = open_ones.get(email.lower()) or Invitation(
+                organisation=organisation, email=email
+            )
+            if invitation.pk and invitation.role not in grantable:
+                # As for one invitation: only who may give its role may replace it.
+                result.skipped.append((email, "bulk_pending_higher"))
+                continue
+            tokens[email.lower()] = token = new_token()
+            _renew(invitation, actor, role, token)
+            result.invited.append(invitation)
+        Invitation.objects.bulk_create([i for i in result.invited if i.pk is None])
+        Invitation.objects.bulk_update(
+            [i for i in result.invited if i.pk is not None],
+            ["role", "invited_by", "token_hash", "created_at", "expires_at", "send_failed"],
+        )
+        messages = [
+            render_message("invitation", i.email, _mail_context(i, tokens[i.email.lower()]))
+            for i in result.invited
+        ]
+        entries_logged = queue.queue(messages)
+        queue.dispatch({entry.batch_key for entry in entries_logged}, request)
+    record(
+        request,
+        Action.INVITATION_SENT,
+        actor=actor.user,
+        target=organisation.slug,
+        bulk=True,
+        invited=len(result.invited),
+        skipped=len(result.skipped),
+    )
+    return result
+
+
+def _count_bulk_against_daily_limit(
+    request: HttpRequest, organisation: Organisation, amount: int
+) -> None:
+    # Per organisation, and per inviter across organisations: a new organisation buys no
+    # more mail (the same reason as INVITER_LIMIT_ACTION for single invitations).
+    counted = []
+    for action, key in (
+        (BULK_DAILY_LIMIT_ACTION, str(organisation.pk)),
+        (BULK_INVITER_LIMIT_ACTION, str(request.user.pk)),
+    ):
+        wait = consume(request, action, key=key, amount=amount)
+        counted.append((action, key))
+        if wait:
+            for done_action, done_key in counted:
+                release(request, done_action, key=done_key, amount=amount)
+            rule = settings.HYGATE_RATE_LIMIT_RULES[action]
+            raise LimitReached(wait, limit=parse_rules(rule)[0].amount)
 
 
 def resend(request: HttpRequest, actor: Membership, invitation: Invitation) -> Delivery:

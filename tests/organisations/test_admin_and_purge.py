@@ -41,5 +41,5 @@ def test_purge_expired_deletes_expired_unaccepted_invitations_and_says_how_many(
 
     call_command("purge_expired")
 
-    assert "expired invitations: 2 removed" in capsys.readouterr().out
+    assert "expired invitations removed: 2" in capsys.readouterr().out
     assert set(Invitation.objects.all()) == {kept_accepted, kept_pending}

@@ -14,6 +14,6 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         counts = purge_all()
         for label, count in counts.items():
-            self.stdout.write(f"{label}: {count} removed")
+            self.stdout.write(f"{label}: {count}")
         if not counts:
             self.stdout.write("Nothing registers expired data.")

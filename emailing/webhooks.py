@@ -1,0 +1,120 @@
+"""Resend's delivery webhooks: what became of each mail, and the addresses to stop mailing.
+
+Resend signs every webhook the svix way (svix-id, svix-timestamp, svix-signature) with the
+`whsec_` secret of the endpoint; it is saved encrypted on Settings -> Email (or given as
+RESEND_WEBHOOK_SECRET). A request that is unsigned, signed with another secret or more
+than 5 minutes old gets 400 and changes nothing. A svix-id seen before is answered 200 and
+ignored: it is remembered in the cache for twice the tolerance, after which the timestamp
+check refuses it anyway.
+"""
+
+import json
+import logging
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+from svix.webhooks import Webhook, WebhookVerificationError
+
+from emailing.crypto import SecretUnreadable
+from emailing.models import EmailLog, EmailSettings, Suppression, normalise_address
+
+logger = logging.getLogger("hygate.emailing")
+
+REPLAY_KEY = "hygate:webhook:svix:{id}"
+REPLAY_MEMORY = 10 * 60  # twice svix's 5-minute tolerance
+EVENTS = {
+    "email.delivered": EmailLog.Event.DELIVERED,
+    "email.delivery_delayed": EmailLog.Event.DELAYED,
+    "email.bounced": EmailLog.Event.BOUNCED,
+    "email.complained": EmailLog.Event.COMPLAINED,
+    "email.failed": EmailLog.Event.FAILED,
+}
+
+
+def webhook_secret() -> str:
+    """Return the signing secret in force: the saved one, else RESEND_WEBHOOK_SECRET."""
+    saved = EmailSettings.load()
+    try:
+        secret = saved.get_webhook_secret() if saved is not None else ""
+    except SecretUnreadable:
+        secret = ""
+    return secret or settings.RESEND_WEBHOOK_SECRET
+
+
+def verify(body: bytes, headers: dict[str, str], secret: str) -> bool:
+    """Say whether the body carries a valid, fresh svix signature made with `secret`."""
+    if not secret:
+        return False
+    try:
+        Webhook(secret).verify(body, headers)
+    except (WebhookVerificationError, ValueError, UnicodeDecodeError):
+        return False
+    return True
+
+
+def record_event(event: dict) -> int:
+    """Apply one webhook event to the delivery log and the suppression list; return rows."""
+    kind = EVENTS.get(str(event.get("type", "")))
+    data = event.get("data") or {}
+    message_id = str(data.get("email_id", ""))
+    if kind is None or not message_id:
+        return 0
+    at = parse_datetime(str(event.get("created_at", ""))) or timezone.now()
+    with transaction.atomic():
+        updated = EmailLog.objects.filter(provider_message_id=message_id).update(
+            event=kind, event_at=at, updated_at=timezone.now()
+        )
+        if _suppresses(kind, data):
+            reason = (
+                Suppression.Reason.COMPLAINED
+                if kind == EmailLog.Event.COMPLAINED
+                else Suppression.Reason.BOUNCED
+            )
+            detail = str((data.get("bounce") or {}).get("message", ""))[:500]
+            for address in data.get("to") or []:
+                Suppression.objects.get_or_create(
+                    address=normalise_address(str(address)),
+                    defaults={
+                        "reason": reason,
+                        "detail": detail,
+                        "provider_message_id": message_id,
+                    },
+                )
+    return updated
+
+
+def _suppresses(kind: str, data: dict) -> bool:
+    """A complaint, or a bounce the provider calls permanent (a hard bounce)."""
+    if kind == EmailLog.Event.COMPLAINED:
+        return True
+    bounce = data.get("bounce") or {}
+    return kind == EmailLog.Event.BOUNCED and str(bounce.get("type", "")).lower() in (
+        "permanent",
+        "hard",
+    )
+
+
+@csrf_exempt  # signed by the provider instead; no browser session is involved
+@require_POST
+def resend_webhook_view(request: HttpRequest) -> HttpResponse:
+    """Receive one of Resend's signed delivery events."""
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    if not verify(request.body, headers, webhook_secret()):
+        logger.warning("[EmailService] Webhook refused: bad or missing signature")
+        return HttpResponseBadRequest("bad signature")
+    if not cache.add(REPLAY_KEY.format(id=headers["svix-id"][:100]), 1, timeout=REPLAY_MEMORY):
+        return JsonResponse({"status": "ignored", "reason": "replayed"})
+    try:
+        event = json.loads(request.body)
+    except ValueError:
+        return HttpResponseBadRequest("not JSON")
+    if not isinstance(event, dict):
+        return HttpResponseBadRequest("not an event")
+    updated = record_event(event)
+    return JsonResponse({"status": "ok", "updated": updated})
