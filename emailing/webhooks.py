@@ -10,6 +10,7 @@ check refuses it anyway.
 
 import json
 import logging
+from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.cache import cache
@@ -67,9 +68,8 @@ def record_event(event: dict) -> int:
         return 0
     at = parse_datetime(str(event.get("created_at", ""))) or timezone.now()
     with transaction.atomic():
-        updated = EmailLog.objects.filter(provider_message_id=message_id).update(
-            event=kind, event_at=at, updated_at=timezone.now()
-        )
+        ours = EmailLog.objects.filter(provider_message_id=message_id)
+        updated = ours.update(event=kind, event_at=at, updated_at=timezone.now())
         if _suppresses(kind, data):
             reason = (
                 Suppression.Reason.COMPLAINED
@@ -77,9 +77,9 @@ def record_event(event: dict) -> int:
                 else Suppression.Reason.BOUNCED
             )
             detail = str((data.get("bounce") or {}).get("message", ""))[:500]
-            for address in data.get("to") or []:
+            for address in _our_recipients(ours, data.get("to")):
                 Suppression.objects.get_or_create(
-                    address=normalise_address(str(address)),
+                    address=address,
                     defaults={
                         "reason": reason,
                         "detail": detail,
@@ -87,6 +87,24 @@ def record_event(event: dict) -> int:
                     },
                 )
     return updated
+
+
+def _our_recipients(entries, reported) -> set[str]:
+    """The addresses our own mail went to that the event names, normalised.
+
+    The provider's account may send for other applications too, and their events reach
+    this endpoint signed like ours: an event suppresses only an address Hygate mailed
+    under that message id, never one it merely lists.
+    """
+    if isinstance(reported, str):
+        reported = [reported]
+    named = {normalise_address(parseaddr(str(a))[1]) for a in reported or [] if isinstance(a, str)}
+    return {
+        normalise_address(address)
+        for recipients in entries.values_list("recipient", flat=True)
+        for address in recipients.split(", ")
+        if normalise_address(address) in named
+    }
 
 
 def _suppresses(kind: str, data: dict) -> bool:
