@@ -1,9 +1,11 @@
 """Resend tells Hygate what became of each mail; a hard bounce stops later mail to the address."""
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.contrib.auth.models import Permission
+from svix.webhooks import Webhook
 
 from emailing.messages import send_message
 from emailing.models import EmailLog, EmailSettings, Suppression
@@ -223,3 +225,37 @@ def test_a_bounce_suppresses_only_the_address_our_mail_went_to(client, resend_ap
     resend_api.post_webhook(client, event)
 
     assert list(Suppression.objects.values_list("address", flat=True)) == ["ada@example.com"]
+
+
+def test_a_signed_event_with_the_unbranded_headers_or_an_odd_shape_never_errors(
+    client, resend_api, webhook_secret
+):
+    entry = sent_mail(resend_api)
+    body = json.dumps(bounce(entry))
+    at = datetime.now(UTC)
+    signature = Webhook(WEBHOOK_SECRET).sign("msg_plain", at, body)
+    unbranded = client.post(
+        "/webhooks/resend/",
+        body,
+        content_type="application/json",
+        headers={
+            "webhook-id": "msg_plain",
+            "webhook-timestamp": str(int(at.timestamp())),
+            "webhook-signature": signature,
+        },
+    )
+    odd = [
+        resend_api.post_webhook(client, {"type": "email.bounced", "data": ["x"]}),
+        resend_api.post_webhook(client, {"type": "email.bounced", "data": {"email_id": 7}}),
+        resend_api.post_webhook(
+            client,
+            {
+                "type": "email.delivered",
+                "created_at": "2026-13-45T99:00:00Z",
+                "data": {"email_id": "x"},
+            },
+        ),
+    ]
+
+    assert unbranded.status_code == 200
+    assert [r.status_code for r in odd] == [200, 200, 200]
