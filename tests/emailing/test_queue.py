@@ -157,3 +157,18 @@ def test_a_suppressed_address_is_skipped_by_the_worker(
 
     assert EmailLog.objects.get(recipient="b@example.org").error_code == "suppressed"
     assert [d["payload"]["to"] for d in resend_api.delivered] == [["a@example.org"]]
+
+
+def test_a_provider_asking_to_wait_ten_hours_fails_the_mail_instead_of_keeping_it(
+    client, resend_api, database_queue, django_capture_on_commit_callbacks
+):
+    paste(client, django_capture_on_commit_callbacks, ["a@example.org"])
+    resend_api.fail_next(
+        Failure(429, "rate_limit_exceeded", "Slow down.", headers={"retry-after": "36000"})
+    )
+
+    work()
+
+    # Queued mail is retried for an hour, not kept (with its link) for as long as asked.
+    entry = EmailLog.objects.get(kind="invitation")
+    assert (entry.status, entry.error_code, entry.payload) == ("failed", "rate_limit_exceeded", "")
