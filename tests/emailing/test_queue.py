@@ -172,3 +172,19 @@ def test_a_provider_asking_to_wait_ten_hours_fails_the_mail_instead_of_keeping_i
     # Queued mail is retried for an hour, not kept (with its link) for as long as asked.
     entry = EmailLog.objects.get(kind="invitation")
     assert (entry.status, entry.error_code, entry.payload) == ("failed", "rate_limit_exceeded", "")
+
+
+@pytest.mark.parametrize("retry_after", ["1e400", "inf", "1e300"])
+def test_a_retry_after_too_big_for_a_clock_fails_the_mail_cleanly(
+    client, resend_api, database_queue, django_capture_on_commit_callbacks, retry_after
+):
+    paste(client, django_capture_on_commit_callbacks, ["a@example.org"])
+    slow_down = Failure(429, "rate_limit_exceeded", "Slow down.", {"retry-after": retry_after})
+    resend_api.fail_next(slow_down, slow_down)
+
+    work()
+    code = send_message("verification_code", "grace@example.com", {"code": "123456"})
+
+    entry = EmailLog.objects.get(kind="invitation")
+    assert (entry.status, entry.error_code, entry.payload) == ("failed", "rate_limit_exceeded", "")
+    assert not code.sent and code.error_code == "rate_limit_exceeded"
