@@ -59,6 +59,10 @@ ADVICE = {
         "The process sending this message stopped before it finished (a worker timeout or a "
         "restart). The message may not have been sent; ask the person to request it again."
     ),
+    "unreadable_payload": (
+        "The queued message could not be decrypted: HYGATE_ENCRYPTION_KEY no longer holds "
+        "the key it was saved with. Ask the person to request it again."
+    ),
     "suppressed": (
         "This address bounced for good or marked our mail as spam, so no more mail is sent to "
         "it. Ask the person for another address; staff can lift the block on Settings -> Email."

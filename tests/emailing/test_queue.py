@@ -4,11 +4,13 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from cryptography.fernet import Fernet
+from django.test import override_settings
 from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
-from emailing import queue
+from emailing import crypto, queue
 from emailing.messages import send_message
 from emailing.models import EmailLog, Suppression
 from organisations.models import Role
@@ -188,3 +190,46 @@ def test_a_retry_after_too_big_for_a_clock_fails_the_mail_cleanly(
     entry = EmailLog.objects.get(kind="invitation")
     assert (entry.status, entry.error_code, entry.payload) == ("failed", "rate_limit_exceeded", "")
     assert not code.sent and code.error_code == "rate_limit_exceeded"
+
+
+def test_a_payload_no_key_can_read_fails_its_own_mail_and_the_rest_of_the_batch_goes(
+    client, resend_api, database_queue, django_capture_on_commit_callbacks, settings
+):
+    paste(client, django_capture_on_commit_callbacks, ["a@example.org", "b@example.org"])
+    # Saved under a key since dropped from HYGATE_ENCRYPTION_KEY (rotation missed a row).
+    with override_settings(HYGATE_ENCRYPTION_KEY=[Fernet.generate_key().decode()]):
+        EmailLog.objects.filter(recipient="b@example.org").update(
+            payload=crypto.encrypt('{"subject": "x"}')
+        )
+
+    work()
+
+    lost = EmailLog.objects.get(recipient="b@example.org")
+    assert (lost.status, lost.error_code, lost.payload) == ("failed", "unreadable_payload", "")
+    assert EmailLog.objects.get(recipient="a@example.org").status == "sent"
+    assert [d["payload"]["to"] for d in resend_api.delivered] == [["a@example.org"]]
+
+
+def test_a_batch_abandoned_again_and_again_is_failed_once_its_hour_is_over(
+    client, resend_api, database_queue, django_capture_on_commit_callbacks
+):
+    paste(client, django_capture_on_commit_callbacks, ["a@example.org"])
+    DBTaskResult.objects.all().delete()
+    # Each worker that took it died (say, killed for its memory): still "sending" 2 h on.
+    EmailLog.objects.filter(kind="invitation").update(
+        status="sending",
+        claimed_by="dead",
+        attempts=7,
+        created_at=timezone.now() - timedelta(hours=2),
+        updated_at=timezone.now() - timedelta(minutes=5),
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        queue.requeue_abandoned()
+    work()
+
+    entry = EmailLog.objects.get(kind="invitation")
+    assert (entry.status, entry.error_code, entry.payload) == ("failed", "interrupted", "")
+    assert resend_api.requests == []
+    with django_capture_on_commit_callbacks(execute=True):
+        assert queue.requeue_abandoned() == 0
