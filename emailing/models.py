@@ -195,7 +195,21 @@ class EmailLog(models.Model):
         self.error_message = error.provider_message[:500]
         self.next_attempt_at = timezone.now() + timedelta(seconds=delay)
         self.claimed_by = ""
-        self.save()
+        # Never the payload: `rotate_encryption_key` may have re-encrypted it since this
+        # run read it, and writing the old token back would leave it to a dropped key.
+        self.save(
+            update_fields=[
+                "status",
+                "error_code",
+                "error_message",
+                "next_attempt_at",
+                "claimed_by",
+                "attempts",
+                "provider",
+                "failed_over",
+                "updated_at",
+            ]
+        )
 
 
 def normalise_address(address: str) -> str:

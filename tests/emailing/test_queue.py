@@ -1,5 +1,6 @@
 """Under HYGATE_EMAIL_QUEUE=database, invitations wait in the database for `db_worker`."""
 
+import io
 from datetime import timedelta
 
 import pytest
@@ -11,6 +12,7 @@ from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
 from emailing import crypto, queue
+from emailing.errors import EmailDeliveryError
 from emailing.messages import send_message
 from emailing.models import EmailLog, Suppression
 from organisations.models import Role
@@ -233,3 +235,24 @@ def test_a_batch_abandoned_again_and_again_is_failed_once_its_hour_is_over(
     assert resend_api.requests == []
     with django_capture_on_commit_callbacks(execute=True):
         assert queue.requeue_abandoned() == 0
+
+
+def test_a_batch_deferred_during_a_key_rotation_keeps_the_rotated_payload(
+    client, resend_api, database_queue, django_capture_on_commit_callbacks, settings
+):
+    from django.core.management import call_command
+
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    settings.HYGATE_ENCRYPTION_KEY = [old]
+    paste(client, django_capture_on_commit_callbacks, ["a@example.org"])
+    (held,) = queue.claim(EmailLog.objects.get(kind="invitation").batch_key)  # a worker's run
+
+    settings.HYGATE_ENCRYPTION_KEY = [new, old]
+    call_command("rotate_encryption_key", stdout=io.StringIO())
+    held.defer(EmailDeliveryError("provider_error", retryable=True))  # its send failed
+    settings.HYGATE_ENCRYPTION_KEY = [new]  # the old key is dropped, as the README says
+    with time_machine.travel(timezone.now() + timedelta(minutes=1)):
+        work()
+
+    assert EmailLog.objects.get(kind="invitation").status == "sent"
+    assert len(resend_api.delivered) == 1
