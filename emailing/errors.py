@@ -5,6 +5,7 @@ Every failure of every provider becomes one `EmailDeliveryError` carrying a code
 may succeed.
 """
 
+import math
 import smtplib
 import socket
 import ssl
@@ -57,6 +58,10 @@ ADVICE = {
     "interrupted": (
         "The process sending this message stopped before it finished (a worker timeout or a "
         "restart). The message may not have been sent; ask the person to request it again."
+    ),
+    "unreadable_payload": (
+        "The queued message could not be decrypted: HYGATE_ENCRYPTION_KEY no longer holds "
+        "the key it was saved with. Ask the person to request it again."
     ),
     "suppressed": (
         "This address bounced for good or marked our mail as spam, so no more mail is sent to "
@@ -174,8 +179,16 @@ def _smtp_text(error: smtplib.SMTPResponseException) -> str:
     return f"{error.smtp_code} {text}"
 
 
+# The longest retry-after taken as said: longer is as good as "not today", and a value
+# such as 1e300 or inf would overflow every clock it is added to.
+MAX_RETRY_AFTER = 24 * 60 * 60.0
+
+
 def _seconds(value: str | None) -> float | None:
     try:
-        return max(0.0, float(value)) if value is not None else None
+        seconds = float(value) if value is not None else None
     except ValueError:
         return None
+    if seconds is None or math.isnan(seconds):
+        return None
+    return min(max(0.0, seconds), MAX_RETRY_AFTER)

@@ -168,26 +168,48 @@ class EmailLog(models.Model):
     def may_retry_later(self, error) -> bool:
         """Say whether a worker will try this queued mail again after `error`."""
         retry_for = timedelta(seconds=settings.HYGATE_EMAIL_QUEUE_RETRY_FOR)
+        # A provider asking to wait past the end of the window (retry-after: 36000) gets
+        # no later try: the mail and its link would wait far longer than an hour.
+        next_attempt = timezone.now() + timedelta(seconds=self._retry_delay(error))
         return (
             error.retryable
             and settings.HYGATE_EMAIL_QUEUE == "database"
             and self.status == self.Status.SENDING
-            and timezone.now() < self.created_at + retry_for
+            and next_attempt < self.created_at + retry_for
         )
 
-    def defer(self, error) -> None:
-        """Put a queued mail back in the queue, to be tried again after a backoff."""
+    def _retry_delay(self, error) -> float:
+        """Seconds until the next try: doubled each round, at most 15 minutes, or as asked."""
         rounds = max(1, self.attempts // settings.HYGATE_EMAIL_MAX_ATTEMPTS)
         base = settings.HYGATE_EMAIL_QUEUE_RETRY_DELAY
         delay = min(base * 2 ** (rounds - 1), 15 * 60)
         if error.retry_after is not None:
             delay = max(delay, error.retry_after)
+        return delay
+
+    def defer(self, error) -> None:
+        """Put a queued mail back in the queue, to be tried again after a backoff."""
+        delay = self._retry_delay(error)
         self.status = self.Status.QUEUED
         self.error_code = error.code
         self.error_message = error.provider_message[:500]
         self.next_attempt_at = timezone.now() + timedelta(seconds=delay)
         self.claimed_by = ""
-        self.save()
+        # Never the payload: `rotate_encryption_key` may have re-encrypted it since this
+        # run read it, and writing the old token back would leave it to a dropped key.
+        self.save(
+            update_fields=[
+                "status",
+                "error_code",
+                "error_message",
+                "next_attempt_at",
+                "claimed_by",
+                "attempts",
+                "provider",
+                "failed_over",
+                "updated_at",
+            ]
+        )
 
 
 def normalise_address(address: str) -> str:

@@ -36,6 +36,7 @@ logger = logging.getLogger("hygate.emailing")
 BATCH_SIZE = 100
 # A "sending" entry whose run has not touched it for this long belongs to a dead worker.
 STALE_AFTER = timedelta(minutes=2)
+ABANDONED = "Every run that took this mail stopped before it finished, for an hour of retries."
 
 
 def uses_worker() -> bool:
@@ -118,6 +119,19 @@ def claim(batch_key: str) -> list[EmailLog]:
         Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
     )
     abandoned = Q(status=EmailLog.Status.SENDING, updated_at__lt=now - STALE_AFTER)
+    # Left again and again (each run killed, say for its memory): once the hour of retries
+    # is over, the mail fails and its payload goes, instead of being taken up for ever.
+    retry_for = timedelta(seconds=settings.HYGATE_EMAIL_QUEUE_RETRY_FOR)
+    EmailLog.objects.filter(abandoned, batch_key=batch_key, created_at__lt=now - retry_for).exclude(
+        payload=""
+    ).update(
+        status=EmailLog.Status.FAILED,
+        error_code="interrupted",
+        error_message=ABANDONED,
+        payload="",
+        claimed_by="",
+        updated_at=now,
+    )
     EmailLog.objects.filter(waiting | abandoned, batch_key=batch_key).exclude(payload="").update(
         status=EmailLog.Status.SENDING, claimed_by=token, updated_at=now
     )
@@ -134,7 +148,11 @@ def run(batch_key: str) -> int:
         if entry.attempts == 0 and Suppression.is_suppressed(entry.recipient):
             skip_suppressed(entry)
             continue
-        message = decode(entry.payload)
+        try:
+            message = decode(entry.payload)
+        except (crypto.SecretUnreadable, ValueError, KeyError, TypeError):
+            fail_unreadable(entry)
+            continue
         message.delivery_log = entry
         messages.append(message)
     sent = get_connection(fail_silently=True).send_messages(messages) if messages else 0
@@ -154,6 +172,16 @@ def skip_suppressed(entry: EmailLog) -> None:
     entry.payload = entry.claimed_by = ""
     entry.save()
     logger.warning("[EmailService] Email skipped kind=%s error=suppressed", entry.kind)
+
+
+def fail_unreadable(entry: EmailLog) -> None:
+    """Fail a queued entry whose payload no key can decrypt (or that is not a message)."""
+    entry.status = EmailLog.Status.FAILED
+    entry.error_code = "unreadable_payload"
+    entry.error_message = "No key in HYGATE_ENCRYPTION_KEY decrypts the queued message."
+    entry.payload = entry.claimed_by = ""
+    entry.save()
+    logger.warning("[EmailService] Email failed kind=%s error=unreadable_payload", entry.kind)
 
 
 def requeue_abandoned() -> int:

@@ -10,6 +10,8 @@ check refuses it anyway.
 
 import json
 import logging
+from datetime import datetime
+from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.cache import cache
@@ -61,25 +63,25 @@ def verify(body: bytes, headers: dict[str, str], secret: str) -> bool:
 def record_event(event: dict) -> int:
     """Apply one webhook event to the delivery log and the suppression list; return rows."""
     kind = EVENTS.get(str(event.get("type", "")))
-    data = event.get("data") or {}
-    message_id = str(data.get("email_id", ""))
+    data = event.get("data")
+    data = data if isinstance(data, dict) else {}
+    message_id = str(data.get("email_id") or "")
     if kind is None or not message_id:
         return 0
-    at = parse_datetime(str(event.get("created_at", ""))) or timezone.now()
+    at = _event_time(event.get("created_at"))
     with transaction.atomic():
-        updated = EmailLog.objects.filter(provider_message_id=message_id).update(
-            event=kind, event_at=at, updated_at=timezone.now()
-        )
+        ours = EmailLog.objects.filter(provider_message_id=message_id)
+        updated = ours.update(event=kind, event_at=at, updated_at=timezone.now())
         if _suppresses(kind, data):
             reason = (
                 Suppression.Reason.COMPLAINED
                 if kind == EmailLog.Event.COMPLAINED
                 else Suppression.Reason.BOUNCED
             )
-            detail = str((data.get("bounce") or {}).get("message", ""))[:500]
-            for address in data.get("to") or []:
+            detail = str(_bounce(data).get("message", ""))[:500]
+            for address in _our_recipients(ours, data.get("to")):
                 Suppression.objects.get_or_create(
-                    address=normalise_address(str(address)),
+                    address=address,
                     defaults={
                         "reason": reason,
                         "detail": detail,
@@ -89,12 +91,41 @@ def record_event(event: dict) -> int:
     return updated
 
 
+def _event_time(value) -> datetime:
+    try:
+        return parse_datetime(str(value or "")) or timezone.now()
+    except ValueError:  # well formed but no such time: 2026-13-45
+        return timezone.now()
+
+
+def _bounce(data: dict) -> dict:
+    bounce = data.get("bounce")
+    return bounce if isinstance(bounce, dict) else {}
+
+
+def _our_recipients(entries, reported) -> set[str]:
+    """The addresses our own mail went to that the event names, normalised.
+
+    The provider's account may send for other applications too, and their events reach
+    this endpoint signed like ours: an event suppresses only an address Hygate mailed
+    under that message id, never one it merely lists.
+    """
+    if isinstance(reported, str):
+        reported = [reported]
+    named = {normalise_address(parseaddr(str(a))[1]) for a in reported or [] if isinstance(a, str)}
+    return {
+        normalise_address(address)
+        for recipients in entries.values_list("recipient", flat=True)
+        for address in recipients.split(", ")
+        if normalise_address(address) in named
+    }
+
+
 def _suppresses(kind: str, data: dict) -> bool:
     """A complaint, or a bounce the provider calls permanent (a hard bounce)."""
     if kind == EmailLog.Event.COMPLAINED:
         return True
-    bounce = data.get("bounce") or {}
-    return kind == EmailLog.Event.BOUNCED and str(bounce.get("type", "")).lower() in (
+    return kind == EmailLog.Event.BOUNCED and str(_bounce(data).get("type", "")).lower() in (
         "permanent",
         "hard",
     )
@@ -108,7 +139,9 @@ def resend_webhook_view(request: HttpRequest) -> HttpResponse:
     if not verify(request.body, headers, webhook_secret()):
         logger.warning("[EmailService] Webhook refused: bad or missing signature")
         return HttpResponseBadRequest("bad signature")
-    if not cache.add(REPLAY_KEY.format(id=headers["svix-id"][:100]), 1, timeout=REPLAY_MEMORY):
+    # The id svix verified: it takes the unbranded webhook-* headers when svix-* are absent.
+    message_id = headers.get("svix-id") or headers.get("webhook-id", "")
+    if not cache.add(REPLAY_KEY.format(id=message_id[:100]), 1, timeout=REPLAY_MEMORY):
         return JsonResponse({"status": "ignored", "reason": "replayed"})
     try:
         event = json.loads(request.body)

@@ -218,9 +218,11 @@ def invite_many(
             tokens[email.lower()] = token = new_token()
             _renew(invitation, actor, role, token)
             result.invited.append(invitation)
+        # Split before bulk_create, which gives the new rows their primary keys.
+        renewed = [i for i in result.invited if i.pk is not None]
         Invitation.objects.bulk_create([i for i in result.invited if i.pk is None])
         Invitation.objects.bulk_update(
-            [i for i in result.invited if i.pk is not None],
+            renewed,
             ["role", "invited_by", "token_hash", "created_at", "expires_at", "send_failed"],
         )
         messages = [

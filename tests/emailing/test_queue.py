@@ -1,14 +1,18 @@
 """Under HYGATE_EMAIL_QUEUE=database, invitations wait in the database for `db_worker`."""
 
+import io
 from datetime import timedelta
 
 import pytest
 import time_machine
+from cryptography.fernet import Fernet
+from django.test import override_settings
 from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
-from emailing import queue
+from emailing import crypto, queue
+from emailing.errors import EmailDeliveryError
 from emailing.messages import send_message
 from emailing.models import EmailLog, Suppression
 from organisations.models import Role
@@ -157,3 +161,98 @@ def test_a_suppressed_address_is_skipped_by_the_worker(
 
     assert EmailLog.objects.get(recipient="b@example.org").error_code == "suppressed"
     assert [d["payload"]["to"] for d in resend_api.delivered] == [["a@example.org"]]
+
+
+def test_a_provider_asking_to_wait_ten_hours_fails_the_mail_instead_of_keeping_it(
+    client, resend_api, database_queue, django_capture_on_commit_callbacks
+):
+    paste(client, django_capture_on_commit_callbacks, ["a@example.org"])
+    resend_api.fail_next(
+        Failure(429, "rate_limit_exceeded", "Slow down.", headers={"retry-after": "36000"})
+    )
+
+    work()
+
+    # Queued mail is retried for an hour, not kept (with its link) for as long as asked.
+    entry = EmailLog.objects.get(kind="invitation")
+    assert (entry.status, entry.error_code, entry.payload) == ("failed", "rate_limit_exceeded", "")
+
+
+@pytest.mark.parametrize("retry_after", ["1e400", "inf", "1e300"])
+def test_a_retry_after_too_big_for_a_clock_fails_the_mail_cleanly(
+    client, resend_api, database_queue, django_capture_on_commit_callbacks, retry_after
+):
+    paste(client, django_capture_on_commit_callbacks, ["a@example.org"])
+    slow_down = Failure(429, "rate_limit_exceeded", "Slow down.", {"retry-after": retry_after})
+    resend_api.fail_next(slow_down, slow_down)
+
+    work()
+    code = send_message("verification_code", "grace@example.com", {"code": "123456"})
+
+    entry = EmailLog.objects.get(kind="invitation")
+    assert (entry.status, entry.error_code, entry.payload) == ("failed", "rate_limit_exceeded", "")
+    assert not code.sent and code.error_code == "rate_limit_exceeded"
+
+
+def test_a_payload_no_key_can_read_fails_its_own_mail_and_the_rest_of_the_batch_goes(
+    client, resend_api, database_queue, django_capture_on_commit_callbacks, settings
+):
+    paste(client, django_capture_on_commit_callbacks, ["a@example.org", "b@example.org"])
+    # Saved under a key since dropped from HYGATE_ENCRYPTION_KEY (rotation missed a row).
+    with override_settings(HYGATE_ENCRYPTION_KEY=[Fernet.generate_key().decode()]):
+        EmailLog.objects.filter(recipient="b@example.org").update(
+            payload=crypto.encrypt('{"subject": "x"}')
+        )
+
+    work()
+
+    lost = EmailLog.objects.get(recipient="b@example.org")
+    assert (lost.status, lost.error_code, lost.payload) == ("failed", "unreadable_payload", "")
+    assert EmailLog.objects.get(recipient="a@example.org").status == "sent"
+    assert [d["payload"]["to"] for d in resend_api.delivered] == [["a@example.org"]]
+
+
+def test_a_batch_abandoned_again_and_again_is_failed_once_its_hour_is_over(
+    client, resend_api, database_queue, django_capture_on_commit_callbacks
+):
+    paste(client, django_capture_on_commit_callbacks, ["a@example.org"])
+    DBTaskResult.objects.all().delete()
+    # Each worker that took it died (say, killed for its memory): still "sending" 2 h on.
+    EmailLog.objects.filter(kind="invitation").update(
+        status="sending",
+        claimed_by="dead",
+        attempts=7,
+        created_at=timezone.now() - timedelta(hours=2),
+        updated_at=timezone.now() - timedelta(minutes=5),
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        queue.requeue_abandoned()
+    work()
+
+    entry = EmailLog.objects.get(kind="invitation")
+    assert (entry.status, entry.error_code, entry.payload) == ("failed", "interrupted", "")
+    assert resend_api.requests == []
+    with django_capture_on_commit_callbacks(execute=True):
+        assert queue.requeue_abandoned() == 0
+
+
+def test_a_batch_deferred_during_a_key_rotation_keeps_the_rotated_payload(
+    client, resend_api, database_queue, django_capture_on_commit_callbacks, settings
+):
+    from django.core.management import call_command
+
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    settings.HYGATE_ENCRYPTION_KEY = [old]
+    paste(client, django_capture_on_commit_callbacks, ["a@example.org"])
+    (held,) = queue.claim(EmailLog.objects.get(kind="invitation").batch_key)  # a worker's run
+
+    settings.HYGATE_ENCRYPTION_KEY = [new, old]
+    call_command("rotate_encryption_key", stdout=io.StringIO())
+    held.defer(EmailDeliveryError("provider_error", retryable=True))  # its send failed
+    settings.HYGATE_ENCRYPTION_KEY = [new]  # the old key is dropped, as the README says
+    with time_machine.travel(timezone.now() + timedelta(minutes=1)):
+        work()
+
+    assert EmailLog.objects.get(kind="invitation").status == "sent"
+    assert len(resend_api.delivered) == 1

@@ -1,9 +1,11 @@
 """Resend tells Hygate what became of each mail; a hard bounce stops later mail to the address."""
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.contrib.auth.models import Permission
+from svix.webhooks import Webhook
 
 from emailing.messages import send_message
 from emailing.models import EmailLog, EmailSettings, Suppression
@@ -194,3 +196,66 @@ def test_a_sign_in_code_to_a_suppressed_address_says_it_could_not_be_sent(client
 
     assert EmailLog.objects.get(recipient="grace@example.com").error_code == "suppressed"
     assert "could not send the e-mail" in response.content.decode()
+
+
+def test_a_bounce_for_a_mail_we_never_sent_suppresses_nobody(client, resend_api, webhook_secret):
+    # The Resend account may send for other applications too; their events reach us signed.
+    UserFactory(email="grace@example.com")
+    event = {
+        "type": "email.bounced",
+        "data": {
+            "email_id": "not-one-of-ours",
+            "to": ["grace@example.com"],
+            "bounce": {"type": "Permanent", "message": "mailbox does not exist"},
+        },
+    }
+
+    response = resend_api.post_webhook(client, event)
+
+    assert response.status_code == 200
+    assert not Suppression.objects.exists()
+    assert send_message("security_notice", "grace@example.com", {"user": None}).sent
+
+
+def test_a_bounce_suppresses_only_the_address_our_mail_went_to(client, resend_api, webhook_secret):
+    entry = sent_mail(resend_api, to="ada@example.com")
+    event = bounce(entry)
+    event["data"]["to"] = ["ada@example.com", "grace@example.com"]
+
+    resend_api.post_webhook(client, event)
+
+    assert list(Suppression.objects.values_list("address", flat=True)) == ["ada@example.com"]
+
+
+def test_a_signed_event_with_the_unbranded_headers_or_an_odd_shape_never_errors(
+    client, resend_api, webhook_secret
+):
+    entry = sent_mail(resend_api)
+    body = json.dumps(bounce(entry))
+    at = datetime.now(UTC)
+    signature = Webhook(WEBHOOK_SECRET).sign("msg_plain", at, body)
+    unbranded = client.post(
+        "/webhooks/resend/",
+        body,
+        content_type="application/json",
+        headers={
+            "webhook-id": "msg_plain",
+            "webhook-timestamp": str(int(at.timestamp())),
+            "webhook-signature": signature,
+        },
+    )
+    odd = [
+        resend_api.post_webhook(client, {"type": "email.bounced", "data": ["x"]}),
+        resend_api.post_webhook(client, {"type": "email.bounced", "data": {"email_id": 7}}),
+        resend_api.post_webhook(
+            client,
+            {
+                "type": "email.delivered",
+                "created_at": "2026-13-45T99:00:00Z",
+                "data": {"email_id": "x"},
+            },
+        ),
+    ]
+
+    assert unbranded.status_code == 200
+    assert [r.status_code for r in odd] == [200, 200, 200]

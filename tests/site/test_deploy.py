@@ -71,3 +71,16 @@ def test_production_refuses_to_start_without_a_valid_encryption_key():
     wrong = manage("check", env={**PRODUCTION_ENV, "HYGATE_ENCRYPTION_KEY": "not-a-key"})
     assert wrong.returncode != 0
     assert "HYGATE_ENCRYPTION_KEY must be Fernet keys" in wrong.stderr
+
+
+def test_a_load_balancer_probing_healthz_over_plain_http_gets_an_answer_not_a_redirect():
+    # Behind the TLS-terminating proxy, the balancer asks the process itself, over HTTP.
+    env = {**PRODUCTION_ENV, "CACHE_URL": "locmemcache://", "DATABASE_URL": "sqlite://:memory:"}
+    probe = (
+        "from django.test import Client; "
+        "r = Client().get('/healthz', HTTP_HOST='id.example.com'); "
+        "print('status', r.status_code)"
+    )
+    result = manage("shell", "-c", probe, env=env)
+
+    assert "status 200" in result.stdout, result.stdout + result.stderr
