@@ -1,12 +1,16 @@
 """What passwords people may choose: no composition rules, no context words, no breached ones."""
 
 import logging
+import random
+import re
 import socket
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
+from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
@@ -17,6 +21,7 @@ from tests.mailbox import link_in
 
 SIGNUP = reverse("accounts:signup")
 RESET = reverse("accounts:password_reset")
+LOGIN = reverse("accounts:login")
 CONTEXT_ERROR = "This password is made mostly of"
 BREACHED_ERROR = "This password has appeared in a data breach"
 
@@ -208,3 +213,73 @@ def test_when_nothing_answers_the_password_is_let_through(
         response = sign_up(client, "a long and unusual passphrase 42")
     assert response.status_code == 302
     assert_skip_logged(caplog, "a long and unusual passphrase 42")
+
+
+def test_seven_characters_are_too_few(client, outbox):
+    page = sign_up(client, "x7#kq2v").content.decode()
+    assert "This password is too short. It must contain at least 8 characters." in page
+
+
+def test_a_long_password_works_exactly_as_typed(client):
+    typed = "  Ninety-Nine Luftballons auf ihrem Weg zum Horizont, ganz genau wie getippt!  "
+    assert len(typed) > 64
+    user = UserFactory(password=typed)
+
+    assert client.post(LOGIN, {"email": user.email, "password": typed})["Location"] == "/"
+    for changed in (typed.strip(), typed.lower(), typed[:64]):
+        refused = Client().post(LOGIN, {"email": user.email, "password": changed})
+        assert refused.status_code == 400
+
+
+def test_a_long_password_is_accepted_at_sign_up(client, outbox):
+    typed = "a sentence of more than sixty-four characters, typed or pasted in one go"
+    assert len(typed) > 64
+    assert sign_up(client, typed).status_code == 302
+    assert User.objects.get().check_password(typed)
+
+
+@pytest.mark.parametrize("path", [SIGNUP, LOGIN])
+def test_password_fields_are_masked_and_welcome_paste_and_password_managers(client, path):
+    page = client.get(path).content.decode()
+    [field] = re.findall(r"<input[^>]*name=\"password\"[^>]*>", page)
+    assert 'type="password"' in field
+    assert re.search(r'autocomplete="(current|new)-password"', field)
+    for blocker in ("onpaste", "oncopy", "ondrop", 'autocomplete="off"', "<script"):
+        assert blocker not in page
+
+
+def test_a_password_set_years_ago_still_signs_in(client):
+    with time_machine.travel("2020-01-01 09:00:00+00:00", tick=False):
+        user = UserFactory()
+    with time_machine.travel("2026-01-01 09:00:00+00:00", tick=False):
+        response = client.post(LOGIN, {"email": user.email, "password": DEFAULT_PASSWORD})
+    assert response["Location"] == "/"
+
+
+def test_nobody_is_asked_for_a_hint_or_a_secret_question(client):
+    page = client.get(SIGNUP).content.decode()
+    inputs = set(re.findall(r'<(?:input|textarea|select)[^>]*name="([a-z_0-9]+)"', page))
+    assert inputs <= {"csrfmiddlewaretoken", "email", "name", "password", "next"}
+    fields = {f.name for f in User._meta.get_fields()}
+    assert not {f for f in fields if "hint" in f or "question" in f or "answer" in f}
+
+
+def test_a_fresh_database_holds_no_account_at_all():
+    # Migrations create no default user; the development admin gets a random password.
+    assert not User.objects.exists()
+
+
+def test_codes_and_secrets_do_not_follow_a_seeded_random_generator():
+    """Codes come from the operating system's CSPRNG (`secrets`), not from `random`."""
+    from accounts import recovery, totp
+    from accounts.codes import generate_code
+
+    def draw():
+        random.seed(1234)
+        return (
+            [generate_code() for _ in range(5)],
+            [recovery._new_code() for _ in range(5)],
+            totp.new_secret(),
+        )
+
+    assert draw() != draw()
