@@ -35,16 +35,16 @@ _LOOKALIKES = {
     "7": "t",
     "+": "t",
 }
-_NOT_ALNUM = re.compile(r"[^0-9a-z]")
 SITE_WORDS_LABEL = "the site's name"
 EMAIL_WORDS_LABEL = "your e-mail address"
 
 
 def normalise(text: str) -> str:
     """Fold case, accents and look-alike characters, and drop separators."""
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    folded = "".join(_LOOKALIKES.get(ch, ch) for ch in folded)
-    return _NOT_ALNUM.sub("", folded)
+    # Drop accents but keep every other letter: a password in Greek or Chinese keeps its length.
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    folded = "".join(_LOOKALIKES.get(ch, ch) for ch in decomposed if not unicodedata.combining(ch))
+    return "".join(ch for ch in folded if ch.isalnum())
 
 
 def _words_of(text: str) -> list[str]:

@@ -111,6 +111,8 @@ def test_look_alike_characters_and_separators_are_folded_before_comparing():
     assert normalise("HYG@TE") == normalise("hyg4te") == normalise("h-y_g a.t e") == "hygate"
     assert normalise("L0ve1ace") == normalise("lovelace")
     assert normalise("$3cr37") == "secret"
+    assert normalise("Hygäte") == "hygate"
+    assert normalise("hygate 密码很长很长很长") == "hygate密码很长很长很长"
 
 
 def test_the_rule_counts_what_is_left_once_context_words_are_removed():
