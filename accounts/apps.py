@@ -6,10 +6,16 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
-        from accounts import sessions
+        from accounts import password_validation, sessions
         from accounts.purge import purge_expired_codes, purge_unverified_accounts
-        from core import purge
+        from core import password_words, purge
 
         purge.register("expired codes removed", purge_expired_codes)
         purge.register("accounts never verified removed", purge_unverified_accounts)
         purge.register("idle session records removed", sessions.purge_stale_sessions)
+        password_words.register(
+            password_validation.SITE_WORDS_LABEL, password_validation.site_words
+        )
+        password_words.register(
+            password_validation.EMAIL_WORDS_LABEL, password_validation.email_words
+        )

@@ -86,12 +86,28 @@ PASSWORD_HASHERS = [
     "accounts.hashers.HygateArgon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+# No composition rules (ASVS 6.2.5: an all-digit passphrase is fine); see README "Passwords".
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "accounts.password_validation.ContextWordsValidator"},
 ]
+# The site's name, one of the words no password may be made of.
+HYGATE_SITE_NAME = env.str("HYGATE_SITE_NAME", default="Hygate")
+# Ask Have I Been Pwned's range API whether a new password was breached (only a 5-character
+# SHA-1 prefix leaves the server). Off by default: the server may have no internet.
+HYGATE_PWNED_PASSWORDS = env.str("HYGATE_PWNED_PASSWORDS", default="off")
+if HYGATE_PWNED_PASSWORDS not in ("on", "off"):
+    raise ImproperlyConfigured("HYGATE_PWNED_PASSWORDS must be 'on' or 'off'.")
+HYGATE_PWNED_PASSWORDS_URL = env.str(
+    "HYGATE_PWNED_PASSWORDS_URL", default="https://api.pwnedpasswords.com/range/"
+)
+HYGATE_PWNED_PASSWORDS_TIMEOUT = env.float("HYGATE_PWNED_PASSWORDS_TIMEOUT", default=2.0)
+if HYGATE_PWNED_PASSWORDS == "on":
+    AUTH_PASSWORD_VALIDATORS.append(
+        {"NAME": "accounts.password_validation.BreachedPasswordValidator"}
+    )
 PASSWORD_RESET_TIMEOUT = 60 * 60
 
 SESSION_COOKIE_HTTPONLY = True

@@ -98,3 +98,27 @@ def silent_server():
     server = SilentServer().start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def _pwned_server():
+    from tests.fakes.pwned_passwords import FakePwnedPasswords
+
+    server = FakePwnedPasswords().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def pwned_api(_pwned_server, settings):
+    """Pwned Passwords' range API on loopback, with the breached-password check switched on."""
+    _pwned_server.reset()
+    settings.HYGATE_PWNED_PASSWORDS = "on"
+    settings.HYGATE_PWNED_PASSWORDS_URL = _pwned_server.url
+    settings.HYGATE_PWNED_PASSWORDS_TIMEOUT = 0.5
+    settings.AUTH_PASSWORD_VALIDATORS = [
+        *settings.AUTH_PASSWORD_VALIDATORS,
+        {"NAME": "accounts.password_validation.BreachedPasswordValidator"},
+    ]
+    yield _pwned_server
+    _pwned_server.delay = 0.0

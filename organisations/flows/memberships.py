@@ -20,6 +20,14 @@ SLUG_MAX_BASE = 50
 FALLBACK_SLUG = "org"
 
 
+def organisation_names(user: User) -> list[str]:
+    """Return the names of the user's organisations and their words, for the password check."""
+    if user is None or user.pk is None:
+        return []
+    names = Organisation.objects.filter(memberships__user=user).values_list("name", flat=True)
+    return [word for name in names for word in (name, *name.split())]
+
+
 def free_slug(name: str) -> str:
     """Return an unused slug for the name: `acme`, else `acme-2`, `acme-3`, ..."""
     base = slugify(name)[:SLUG_MAX_BASE].strip("-") or FALLBACK_SLUG
