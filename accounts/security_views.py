@@ -19,12 +19,13 @@ from django.views.decorators.http import require_http_methods
 
 from accounts import recovery, sessions
 from accounts.flows import reauthentication, two_factor
+from accounts.forms import in_words
 from accounts.models import SecurityPolicy
 from accounts.security_forms import (
     ERRORS,
     POLICY_HELP,
-    PasswordForm,
     SecurityPolicyForm,
+    StepUpForm,
     TotpCodeForm,
 )
 from audit.events import recent_for
@@ -47,10 +48,11 @@ def step_up_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
 
 
 def _back_to(request: HttpRequest) -> str:
-    """Return the security page the user was on, never a page elsewhere."""
+    """Return the page behind the step-up the user was on, never a page elsewhere."""
     candidate = requested_next(request)
     home = reverse("accounts:security")
-    return candidate if candidate.startswith(home) else home
+    allowed = (home, reverse("accounts:email_change"))
+    return candidate if candidate.startswith(allowed) else home
 
 
 @never_cache
@@ -110,26 +112,36 @@ def end_other_sessions_view(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/security_end_sessions.html", {"others": others})
 
 
-@sensitive_post_parameters("password")
+@sensitive_post_parameters("password", "code", "recovery_code")
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
 def reauthenticate_view(request: HttpRequest) -> HttpResponse:
-    """Ask for the password again before a change to sign-in security."""
-    form = PasswordForm(request.POST or None)
+    """Ask for the password again (and the second factor) before a change to sign-in security."""
+    with_code = reauthentication.needs_second_factor(request.user)
+    form = StepUpForm(request.POST or None, with_second_factor=with_code)
     email = request.user.email
     if request.method == "POST" and form.is_valid():
         # Counted before the slow hash, so passwords sent at once cannot slip past the limit.
         if wait := consume(request, "reauthenticate", key=email):
             return too_many_requests(request, wait)
-        if reauthentication.reauthenticate(request, form.cleaned_data["password"]):
+        outcome, wait = reauthentication.reauthenticate(
+            request,
+            form.cleaned_data["password"],
+            form.cleaned_data.get("code", ""),
+            form.cleaned_data.get("recovery_code", ""),
+        )
+        if outcome is reauthentication.Outcome.PASSED:
             release(request, "reauthenticate", key=email)
             return redirect(_back_to(request))
-        form.add_error("password", ERRORS["wrong_password"])
+        if outcome is reauthentication.Outcome.WRONG_PASSWORD:
+            form.add_error("password", ERRORS["wrong_password"])
+        else:
+            form.add_error("code", ERRORS[outcome.value].format(when=in_words(wait)))
     return render(
         request,
         "accounts/security_reauthenticate.html",
-        {"form": form, "next": _back_to(request)},
+        {"form": form, "next": _back_to(request), "with_code": with_code},
         status=400 if form.errors else 200,
     )
 
