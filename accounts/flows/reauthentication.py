@@ -65,10 +65,12 @@ def confirm_identity(
     owner's code budget.
     """
     user = request.user
+    stored = user.password
     if not user.check_password(password):
         return Outcome.WRONG_PASSWORD, 0
-    # A right password may be re-hashed with new parameters; keep this session valid.
-    update_session_auth_hash(request, user)
+    if user.password != stored:
+        # The right password was re-hashed with new parameters; keep this session valid.
+        update_session_auth_hash(request, user)
     if needs_second_factor(user):
         if recovery_code and not recovery.looks_like_code(recovery_code):
             recovery_code = ""
