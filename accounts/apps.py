@@ -6,7 +6,7 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
-        from accounts import sessions
+        from accounts import checks, sessions  # noqa: F401 (checks register themselves)
         from accounts.purge import purge_expired_codes, purge_unverified_accounts
         from core import purge
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from functools import wraps
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -245,6 +246,7 @@ def security_settings_view(request: HttpRequest) -> HttpResponse:
             "form": form,
             "saved": saved,
             "can_change": request.user.has_perm("accounts.change_securitypolicy"),
+            "staff_require_totp": settings.HYGATE_STAFF_REQUIRE_TOTP,
         },
         status=400 if form.errors else 200,
     )
