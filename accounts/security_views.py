@@ -19,8 +19,8 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from accounts import recovery, sessions
-from accounts.flows import reauthentication, two_factor
-from accounts.forms import in_words
+from accounts.flows import reauthentication, reenrolment, two_factor
+from accounts.forms import CodeForm, in_words
 from accounts.models import SecurityPolicy
 from accounts.security_forms import (
     ERRORS,
@@ -29,9 +29,10 @@ from accounts.security_forms import (
     StepUpForm,
     TotpCodeForm,
 )
+from accounts.views import _tell_send_outcome as tell_send_outcome
 from audit.events import recent_for
 from core.access import settings_permission_required
-from core.ratelimit import consume, release, too_many_requests
+from core.ratelimit import consume, rate_limit, release, too_many_requests
 from core.redirects import requested_next
 
 
@@ -156,6 +157,8 @@ def authenticator_view(request: HttpRequest) -> HttpResponse:
     if two_factor.active_authenticator(user) is not None:
         messages.info(request, "Your authenticator app is already set up.")
         return redirect("accounts:security")
+    if reenrolment.needs_inbox_code(request):
+        return redirect("accounts:security_reenrol")
     action = request.POST.get("action")
     form = TotpCodeForm(request.POST if action == "confirm" else None)
     if request.method == "POST" and action == "start":
@@ -174,6 +177,39 @@ def authenticator_view(request: HttpRequest) -> HttpResponse:
         request,
         "accounts/security_authenticator.html",
         {"enrolment": enrolment, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@sensitive_post_parameters("code")
+@never_cache
+@step_up_required
+@require_http_methods(["GET", "POST"])
+@rate_limit("verify")
+def reenrol_view(request: HttpRequest) -> HttpResponse:
+    """After a staff reset: a code e-mailed to the account before an app is set up again."""
+    if not reenrolment.needs_inbox_code(request):
+        return redirect("accounts:security_authenticator")
+    action = request.POST.get("action")
+    form = CodeForm(request.POST if action == "verify" else None)
+    process = reenrolment.resume(request)
+    if request.method == "POST" and action == "send":
+        tell_send_outcome(request, reenrolment.send_code(request), request.user.email)
+        return redirect("accounts:security_reenrol")
+    if request.method == "POST" and action == "verify" and process and form.is_valid():
+        result = reenrolment.check(request, process, form.cleaned_data["code"])
+        if result.accepted:
+            return redirect("accounts:security_authenticator")
+        form.add_check_error(result.outcome, result.attempts_left, result.wait_seconds)
+    return render(
+        request,
+        "accounts/security_reenrol.html",
+        {
+            "form": form,
+            "waiting": process is not None,
+            "expires_minutes": int(reenrolment.CODE_LIFETIME.total_seconds() // 60),
+            "wait": process.seconds_until_resend() if process else 0,
+        },
         status=400 if form.errors else 200,
     )
 

@@ -49,6 +49,11 @@ urlpatterns = [
         name="security_authenticator",
     ),
     path(
+        "security/authenticator/confirm-email/",
+        security_views.reenrol_view,
+        name="security_reenrol",
+    ),
+    path(
         "security/authenticator/remove/",
         security_views.remove_authenticator_view,
         name="security_remove_authenticator",
