@@ -1,8 +1,10 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.http import HttpRequest, HttpResponse
 
-from accounts.flows import two_factor
+from accounts import sessions
+from accounts.flows import staff_changes, two_factor
 from accounts.models import User
 
 
@@ -37,7 +39,7 @@ class UserAdmin(DjangoUserAdmin):
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
-    actions = ["reset_two_factor"]
+    actions = ["reset_two_factor", "end_all_sessions"]
 
     @admin.action(description="Reset two-factor", permissions=["change"])
     def reset_two_factor(self, request, queryset) -> None:
@@ -49,3 +51,34 @@ class UserAdmin(DjangoUserAdmin):
             f"Two-factor reset for {len(queryset)} user(s); each was told by e-mail.",
             messages.SUCCESS,
         )
+
+    @admin.action(description="End all sessions", permissions=["change"])
+    def end_all_sessions(self, request, queryset) -> None:
+        """Sign the selected users out of every browser, recorded for each."""
+        ended = sum(
+            sessions.end_sessions_for_operator(user, by=request.user, via="admin")
+            for user in queryset
+        )
+        self.message_user(
+            request,
+            f"{ended} session(s) of {len(queryset)} user(s) ended.",
+            messages.SUCCESS,
+        )
+
+    def save_model(self, request, obj, form, change) -> None:
+        """Save, and record and announce a change of another user's address by staff."""
+        old_email = form.initial.get("email", "") if change else ""
+        super().save_model(request, obj, form, change)
+        if change and "email" in form.changed_data and old_email != obj.email:
+            staff_changes.email_changed_by_staff(obj, old_email, request.user)
+
+    def user_change_password(
+        self, request: HttpRequest, id: str, form_url: str = ""
+    ) -> HttpResponse:
+        """Django's set-password page; a password set there is recorded and announced."""
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            user = self.get_object(request, id)
+            if user is not None:
+                staff_changes.password_changed_by_staff(user, request.user)
+        return response

@@ -6,7 +6,7 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
-        from accounts import password_validation, sessions
+        from accounts import checks, password_validation, sessions  # noqa: F401 (checks: itself)
         from accounts.purge import purge_expired_codes, purge_unverified_accounts
         from core import password_words, purge
 

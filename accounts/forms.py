@@ -35,6 +35,13 @@ ERRORS = {
     "second_step_code_format": f"Enter the {CODE_DIGITS}-digit code.",
     "recovery_format": "Enter a recovery code: 10 letters and digits, like abcde-fghij.",
     "recovery_refused": "That recovery code is not right, or it was already used.",
+    "wrong_password": "That is not your current password.",
+    "password_mismatch": "The two new passwords are not the same.",
+    "same_email": "That is already the e-mail address of your account.",
+    "email_taken_meanwhile": (
+        "That address now belongs to another account, so it cannot become yours. Your "
+        "address has not changed."
+    ),
 }
 
 # Why no new code was sent, by SendRefusal.
@@ -64,14 +71,25 @@ def _email_field(autocomplete: str) -> forms.EmailField:
     )
 
 
-class SignupForm(forms.Form):
-    email = _email_field("email")
-    name = forms.CharField(
+def refuse_control_characters(name: str) -> str:
+    """Refuse a display name with line breaks or other control or format characters."""
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in name):
+        raise forms.ValidationError(ERRORS["name_characters"], code="name_characters")
+    return name
+
+
+def _name_field() -> forms.CharField:
+    return forms.CharField(
         label="Name (optional)",
         max_length=150,
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
+
+
+class SignupForm(forms.Form):
+    email = _email_field("email")
+    name = _name_field()
     password = forms.CharField(
         label="Password",
         strip=False,
@@ -84,10 +102,7 @@ class SignupForm(forms.Form):
         return User.objects.normalize_email(self.cleaned_data["email"])
 
     def clean_name(self) -> str:
-        name = self.cleaned_data["name"]
-        if any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in name):
-            raise forms.ValidationError(ERRORS["name_characters"], code="name_characters")
-        return name
+        return refuse_control_characters(self.cleaned_data["name"])
 
     def clean(self) -> dict:
         cleaned = super().clean()
@@ -183,3 +198,99 @@ class RecoveryCodeForm(forms.Form):
         if not recovery.looks_like_code(code):
             raise forms.ValidationError(ERRORS["recovery_format"], code="recovery_format")
         return code
+
+
+class ProfileForm(forms.Form):
+    """The display name, under the same rules as at sign-up."""
+
+    name = _name_field()
+
+    def clean_name(self) -> str:
+        return refuse_control_characters(self.cleaned_data["name"])
+
+
+def _new_password_field(label: str) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        strip=False,
+        max_length=4096,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+
+class PasswordChangeForm(forms.Form):
+    """The current password (and second factor, if set up) and the new one, twice."""
+
+    current_password = forms.CharField(
+        label="Current password",
+        strip=False,
+        max_length=4096,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
+    )
+    code = forms.CharField(
+        label="Code from your authenticator app",
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "size": 8}
+        ),
+    )
+    recovery_code = forms.CharField(
+        label="Or a recovery code",
+        required=False,
+        max_length=40,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "autocapitalize": "none", "spellcheck": "false"}
+        ),
+    )
+    new_password1 = _new_password_field("New password")
+    new_password2 = _new_password_field("New password again")
+
+    def __init__(self, user: User, *args, with_second_factor: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields[
+            "new_password1"
+        ].help_text = password_validation.password_validators_help_text_html()
+        if not with_second_factor:
+            del self.fields["code"]
+            del self.fields["recovery_code"]
+
+    def clean_code(self) -> str:
+        return normalise_code(self.cleaned_data["code"])
+
+    def clean_recovery_code(self) -> str:
+        return recovery.normalise(self.cleaned_data["recovery_code"])
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        first, second = cleaned.get("new_password1"), cleaned.get("new_password2")
+        if first and second and first != second:
+            self.add_error(
+                "new_password2",
+                forms.ValidationError(ERRORS["password_mismatch"], code="password_mismatch"),
+            )
+        elif first:
+            try:
+                password_validation.validate_password(first, self.user)
+            except forms.ValidationError as error:
+                self.add_error("new_password1", error)
+        return cleaned
+
+
+class EmailChangeForm(forms.Form):
+    email = forms.EmailField(
+        label="New e-mail address",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )
+
+    def __init__(self, user: User, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_email(self) -> str:
+        email = User.objects.normalize_email(self.cleaned_data["email"])
+        if email.lower() == self.user.email.lower():
+            raise forms.ValidationError(ERRORS["same_email"], code="same_email")
+        return email

@@ -54,6 +54,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     is_active = models.BooleanField("active", default=True)
     date_joined = models.DateTimeField(default=timezone.now)
+    two_factor_reset_at = models.DateTimeField(
+        "two-factor reset at",
+        null=True,
+        blank=True,
+        help_text="Set when staff reset two-factor; setting up an app again then needs an "
+        "e-mailed code. Cleared once an app is set up.",
+    )
 
     objects = UserManager()
 
@@ -100,6 +107,8 @@ class EmailCode(models.Model):
     class Purpose(models.TextChoices):
         VERIFY_EMAIL = "verify_email", "e-mail verification"
         SIGN_IN = "sign_in", "two-factor sign-in"
+        CHANGE_EMAIL = "change_email", "e-mail address change"
+        REENROL = "reenrol", "authenticator set-up after a reset"
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="email_codes")
     purpose = models.CharField(max_length=20, choices=Purpose.choices)

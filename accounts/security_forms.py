@@ -2,6 +2,7 @@
 
 from django import forms
 
+from accounts import recovery
 from accounts.codes import normalise_code
 from accounts.models import SecurityPolicy
 from accounts.totp import DIGITS
@@ -14,6 +15,12 @@ ERRORS = {
         "and check that your phone's clock is set automatically."
     ),
     "no_enrolment": "Start setting up an authenticator app first.",
+    "code_needed": "Enter the code your authenticator app shows, or one of your recovery codes.",
+    "wrong_code": "That code is not right, or it was already used.",
+    "locked": (
+        "Too many wrong codes were entered for this account. Its second step is locked for "
+        "{when}; we have told you by e-mail."
+    ),
 }
 
 POLICY_HELP = {
@@ -35,6 +42,39 @@ class PasswordForm(forms.Form):
         max_length=4096,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
     )
+
+
+class StepUpForm(PasswordForm):
+    """The password again and, for a user with an authenticator app, one of its codes."""
+
+    code = forms.CharField(
+        label="Code from your authenticator app",
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "size": 8}
+        ),
+    )
+    recovery_code = forms.CharField(
+        label="Or a recovery code",
+        required=False,
+        max_length=40,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "autocapitalize": "none", "spellcheck": "false"}
+        ),
+    )
+
+    def __init__(self, *args, with_second_factor: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not with_second_factor:
+            del self.fields["code"]
+            del self.fields["recovery_code"]
+
+    def clean_code(self) -> str:
+        return normalise_code(self.cleaned_data["code"])
+
+    def clean_recovery_code(self) -> str:
+        return recovery.normalise(self.cleaned_data["recovery_code"])
 
 
 class TotpCodeForm(forms.Form):

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from functools import wraps
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -18,18 +19,20 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from accounts import recovery, sessions
-from accounts.flows import reauthentication, two_factor
+from accounts.flows import reauthentication, reenrolment, two_factor
+from accounts.forms import CodeForm, in_words
 from accounts.models import SecurityPolicy
 from accounts.security_forms import (
     ERRORS,
     POLICY_HELP,
-    PasswordForm,
     SecurityPolicyForm,
+    StepUpForm,
     TotpCodeForm,
 )
+from accounts.views import _tell_send_outcome as tell_send_outcome
 from audit.events import recent_for
 from core.access import settings_permission_required
-from core.ratelimit import consume, release, too_many_requests
+from core.ratelimit import consume, rate_limit, release, too_many_requests
 from core.redirects import requested_next
 
 
@@ -47,10 +50,11 @@ def step_up_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
 
 
 def _back_to(request: HttpRequest) -> str:
-    """Return the security page the user was on, never a page elsewhere."""
+    """Return the page behind the step-up the user was on, never a page elsewhere."""
     candidate = requested_next(request)
     home = reverse("accounts:security")
-    return candidate if candidate.startswith(home) else home
+    allowed = (home, reverse("accounts:email_change"))
+    return candidate if candidate.startswith(allowed) else home
 
 
 @never_cache
@@ -110,26 +114,36 @@ def end_other_sessions_view(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/security_end_sessions.html", {"others": others})
 
 
-@sensitive_post_parameters("password")
+@sensitive_post_parameters("password", "code", "recovery_code")
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
 def reauthenticate_view(request: HttpRequest) -> HttpResponse:
-    """Ask for the password again before a change to sign-in security."""
-    form = PasswordForm(request.POST or None)
+    """Ask for the password again (and the second factor) before a change to sign-in security."""
+    with_code = reauthentication.needs_second_factor(request.user)
+    form = StepUpForm(request.POST or None, with_second_factor=with_code)
     email = request.user.email
     if request.method == "POST" and form.is_valid():
         # Counted before the slow hash, so passwords sent at once cannot slip past the limit.
         if wait := consume(request, "reauthenticate", key=email):
             return too_many_requests(request, wait)
-        if reauthentication.reauthenticate(request, form.cleaned_data["password"]):
+        outcome, wait = reauthentication.reauthenticate(
+            request,
+            form.cleaned_data["password"],
+            form.cleaned_data.get("code", ""),
+            form.cleaned_data.get("recovery_code", ""),
+        )
+        if outcome is reauthentication.Outcome.PASSED:
             release(request, "reauthenticate", key=email)
             return redirect(_back_to(request))
-        form.add_error("password", ERRORS["wrong_password"])
+        if outcome is reauthentication.Outcome.WRONG_PASSWORD:
+            form.add_error("password", ERRORS["wrong_password"])
+        else:
+            form.add_error("code", ERRORS[outcome.value].format(when=in_words(wait)))
     return render(
         request,
         "accounts/security_reauthenticate.html",
-        {"form": form, "next": _back_to(request)},
+        {"form": form, "next": _back_to(request), "with_code": with_code},
         status=400 if form.errors else 200,
     )
 
@@ -143,6 +157,8 @@ def authenticator_view(request: HttpRequest) -> HttpResponse:
     if two_factor.active_authenticator(user) is not None:
         messages.info(request, "Your authenticator app is already set up.")
         return redirect("accounts:security")
+    if reenrolment.needs_inbox_code(request):
+        return redirect("accounts:security_reenrol")
     action = request.POST.get("action")
     form = TotpCodeForm(request.POST if action == "confirm" else None)
     if request.method == "POST" and action == "start":
@@ -161,6 +177,39 @@ def authenticator_view(request: HttpRequest) -> HttpResponse:
         request,
         "accounts/security_authenticator.html",
         {"enrolment": enrolment, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@sensitive_post_parameters("code")
+@never_cache
+@step_up_required
+@require_http_methods(["GET", "POST"])
+@rate_limit("verify")
+def reenrol_view(request: HttpRequest) -> HttpResponse:
+    """After a staff reset: a code e-mailed to the account before an app is set up again."""
+    if not reenrolment.needs_inbox_code(request):
+        return redirect("accounts:security_authenticator")
+    action = request.POST.get("action")
+    form = CodeForm(request.POST if action == "verify" else None)
+    process = reenrolment.resume(request)
+    if request.method == "POST" and action == "send":
+        tell_send_outcome(request, reenrolment.send_code(request), request.user.email)
+        return redirect("accounts:security_reenrol")
+    if request.method == "POST" and action == "verify" and process and form.is_valid():
+        result = reenrolment.check(request, process, form.cleaned_data["code"])
+        if result.accepted:
+            return redirect("accounts:security_authenticator")
+        form.add_check_error(result.outcome, result.attempts_left, result.wait_seconds)
+    return render(
+        request,
+        "accounts/security_reenrol.html",
+        {
+            "form": form,
+            "waiting": process is not None,
+            "expires_minutes": int(reenrolment.CODE_LIFETIME.total_seconds() // 60),
+            "wait": process.seconds_until_resend() if process else 0,
+        },
         status=400 if form.errors else 200,
     )
 
@@ -233,6 +282,7 @@ def security_settings_view(request: HttpRequest) -> HttpResponse:
             "form": form,
             "saved": saved,
             "can_change": request.user.has_perm("accounts.change_securitypolicy"),
+            "staff_require_totp": settings.HYGATE_STAFF_REQUIRE_TOTP,
         },
         status=400 if form.errors else 200,
     )

@@ -211,6 +211,19 @@ def end_all_sessions(request: HttpRequest | None, user: User, reason: str) -> in
     return len(rows)
 
 
+def end_sessions_for_operator(user: User, *, by: object = None, via: str) -> int:
+    """End every session of the user on an operator's word (admin or shell); record it.
+
+    `by` is the staff member (None from the shell); `via` says where: "admin", "command".
+    Recorded even when nothing was signed in, so the log shows what staff asked for.
+    """
+    rows = list(UserSession.objects.filter(user=user))
+    for row in rows:
+        _end(row)
+    record(None, Action.SESSION_ENDED, actor=by, target=user, ended=len(rows), reason=via)
+    return len(rows)
+
+
 def purge_stale_sessions() -> int:
     """Delete rows of sessions idle longer than the idle timeout; return how many."""
     cutoff = timezone.now() - timedelta(seconds=settings.SESSION_COOKIE_AGE)

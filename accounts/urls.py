@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts import security_views, views
+from accounts import security_views, self_service_views, views
 
 app_name = "accounts"
 
@@ -19,6 +19,24 @@ urlpatterns = [
         views.PasswordResetConfirmView.as_view(),
         name="password_reset_confirm",
     ),
+    path("password/change/", self_service_views.password_change_view, name="password_change"),
+    path("email/change/", self_service_views.email_change_view, name="email_change"),
+    path(
+        "email/change/confirm/",
+        self_service_views.email_change_confirm_view,
+        name="email_change_confirm",
+    ),
+    path(
+        "email/change/resend/",
+        self_service_views.email_change_resend_view,
+        name="email_change_resend",
+    ),
+    path(
+        "email/change/undo/<str:token>/",
+        self_service_views.email_change_undo_view,
+        name="email_change_undo",
+    ),
+    path("profile/", self_service_views.profile_view, name="profile"),
     path("security/", security_views.security_view, name="security"),
     path(
         "security/password/",
@@ -29,6 +47,11 @@ urlpatterns = [
         "security/authenticator/",
         security_views.authenticator_view,
         name="security_authenticator",
+    ),
+    path(
+        "security/authenticator/confirm-email/",
+        security_views.reenrol_view,
+        name="security_reenrol",
     ),
     path(
         "security/authenticator/remove/",

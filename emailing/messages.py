@@ -35,6 +35,8 @@ KINDS = {
     "password_reset": EmailLog.Kind.PASSWORD_RESET,
     "test_message": EmailLog.Kind.TEST,
     "security_notice": EmailLog.Kind.NOTICE,
+    "account_notice": EmailLog.Kind.NOTICE,
+    "email_change_code": EmailLog.Kind.VERIFICATION,
     "invitation": EmailLog.Kind.INVITATION,
 }
 QUEUED_KINDS = {EmailLog.Kind.INVITATION, EmailLog.Kind.NOTICE}

@@ -152,6 +152,10 @@ HYGATE_RATE_LIMIT_RULES = {
     "password_reset": "10/m/ip",
     "password_reset_address": "3/h/key",
     "reauthenticate": "5/5m/key",
+    # The current password on /accounts/password/change/, as a sign-in's (per account).
+    "password_change": "5/5m/key",
+    # New addresses asked for per account (each sends a code or a notice).
+    "email_change": "10/h/key",
     "organisation": "60/m/ip",
     "invitation_org": "50/d/key",
     # The same budget per inviter, or each new organisation would bring 50 more a day.

@@ -166,6 +166,7 @@ def confirm_enrolment(user: User, code: str) -> list[str] | None:
         ):
             return None
         codes = recovery.generate(user)
+        User.objects.filter(pk=user.pk).update(two_factor_reset_at=None)
     record(None, Action.AUTHENTICATOR_ADDED, actor=user, target=user)
     send_notice(user, "authenticator_added")
     return codes
@@ -220,8 +221,13 @@ def use_recovery_code(user: User, code: str) -> int | None:
 
 
 def staff_reset(user: User, staff_user: AbstractBaseUser) -> None:
-    """Remove a user's authenticator and recovery codes for them, recorded and announced."""
+    """Remove a user's authenticator and recovery codes for them, recorded and announced.
+
+    The account is marked, so that setting up an app again needs an e-mailed code too.
+    """
     had_authenticator, codes = _remove_all(user)
+    user.two_factor_reset_at = timezone.now()
+    user.save(update_fields=["two_factor_reset_at"])
     removed = []
     if had_authenticator:
         removed.append("the authenticator app")

@@ -31,8 +31,13 @@ def member(client):
     return user
 
 
-def give_password(client, next_url=SECURITY, password=DEFAULT_PASSWORD):
-    return client.post(PASSWORD, {"password": password, "next": next_url})
+def give_password(client, next_url=SECURITY, password=DEFAULT_PASSWORD, code=""):
+    """The step-up: the password and, for a member with an authenticator app, its code."""
+    return client.post(PASSWORD, {"password": password, "code": code, "next": next_url})
+
+
+def code_of(authenticator) -> str:
+    return app_code(authenticator.get_secret())
 
 
 def test_the_security_page_is_for_signed_in_people_only(client):
@@ -185,7 +190,7 @@ def test_a_member_removes_the_authenticator_after_confirming(client, outbox):
     client.force_login(member)
 
     assert client.get(REMOVE)["Location"].startswith(PASSWORD)
-    give_password(client, REMOVE)
+    give_password(client, REMOVE, code=code_of(authenticator))
     page = client.get(REMOVE).content.decode()
     assert "Remove the authenticator app?" in page
     assert Authenticator.objects.filter(user=member).exists()  # a GET removes nothing
@@ -199,11 +204,12 @@ def test_a_member_removes_the_authenticator_after_confirming(client, outbox):
 
 
 def test_new_recovery_codes_replace_the_old_ones(client, outbox):
-    member = AuthenticatorFactory().user
+    authenticator = AuthenticatorFactory()
+    member = authenticator.user
     old = two_factor.regenerate_recovery_codes(member)
     outbox.clear()
     client.force_login(member)
-    give_password(client, CODES)
+    give_password(client, CODES, code=code_of(authenticator))
 
     assert "You have 10 unused recovery codes" in client.get(CODES).content.decode()
     response = client.post(CODES)
@@ -225,15 +231,15 @@ def test_without_an_authenticator_there_is_nothing_to_remove_or_regenerate(clien
 def test_an_active_authenticator_cannot_be_replaced_by_enrolling_again(client):
     authenticator = AuthenticatorFactory()
     client.force_login(authenticator.user)
-    give_password(client, ENROL)
+    give_password(client, ENROL, code=code_of(authenticator))
     assert client.post(ENROL, {"action": "start"})["Location"] == SECURITY
     assert Authenticator.objects.get().secret == authenticator.secret
 
 
 def test_every_form_on_the_security_pages_carries_a_csrf_token(client):
-    member = AuthenticatorFactory().user
-    client.force_login(member)
-    give_password(client)
+    authenticator = AuthenticatorFactory()
+    client.force_login(authenticator.user)
+    give_password(client, code=code_of(authenticator))
     for url in (PASSWORD, REMOVE, CODES):
         page = client.get(url).content.decode()
         forms = re.findall(r"<form method=\"post\".*?</form>", page, re.S)

@@ -56,6 +56,14 @@ def test_check_deploy_warns_when_each_worker_would_count_rate_limits_alone():
     assert "hygate.W004" not in off.stderr + off.stdout
 
 
+def test_check_deploy_warns_when_staff_may_sign_in_without_an_authenticator_app():
+    assert "hygate.W005" not in manage("check", "--deploy", env=PRODUCTION_ENV).stderr
+    env = {**PRODUCTION_ENV, "HYGATE_STAFF_REQUIRE_TOTP": "false"}
+    result = manage("check", "--deploy", env=env)
+    assert "hygate.W005" in result.stderr + result.stdout
+    assert "HYGATE_STAFF_REQUIRE_TOTP" in result.stderr + result.stdout
+
+
 def test_production_refuses_to_start_without_a_secret_key():
     env = {**PRODUCTION_ENV, "SECRET_KEY": ""}
     result = manage("check", env=env)

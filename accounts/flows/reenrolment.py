@@ -1,0 +1,94 @@
+"""Setting up an authenticator app again after staff reset two-factor sign-in.
+
+A reset is what someone who took over an account (or fooled a help desk) would ask for, so
+the password alone must not set a new second factor afterwards: the user also types a code
+e-mailed to the account's verified address (a `ReEnrolment` CodeProcess, 10 minutes, 3
+tries, the account's REENROL budget) before the set-up page shows a key. The mark
+(`User.two_factor_reset_at`) is cleared once an app is set up. A sign-in that must enrol
+already proves the inbox with an e-mailed code (accounts.flows.second_factor).
+"""
+
+from datetime import timedelta
+
+from django.http import HttpRequest
+from django.utils.crypto import constant_time_compare
+
+from accounts.codes import CheckResult
+from accounts.models import EmailCode, User
+from accounts.process import CodeProcess, SendOutcome
+from emailing.messages import Delivery, send_message
+
+PURPOSE = EmailCode.Purpose.REENROL
+CODE_LIFETIME = timedelta(minutes=10)
+RESEND_COOLDOWN = timedelta(seconds=60)
+
+
+class ReEnrolment(CodeProcess):
+    """The e-mailed code that must pass before an authenticator is set up again."""
+
+    session_key = "hygate.reenrolment"
+    lifetime = timedelta(minutes=30)
+    purpose = PURPOSE
+    code_lifetime = CODE_LIFETIME
+    resend_cooldown = RESEND_COOLDOWN
+
+    @property
+    def confirmed(self) -> bool:
+        return self.state.get("confirmed") is True
+
+    def accepts(self, user: User) -> bool:
+        return (
+            user.is_active
+            and user.pk == self.request.user.pk
+            and user.two_factor_reset_at is not None
+            and constant_time_compare(user.get_session_auth_hash(), self.state.get("auth_hash"))
+        )
+
+    def deliver_code(self, user: User, code: str) -> Delivery:
+        return send_message(
+            "two_factor_code",
+            user.email,
+            {"user": user, "code": code, "expires_minutes": CODE_LIFETIME.seconds // 60},
+        )
+
+    def on_locked(self, user: User) -> None:
+        send_message(
+            "code_lock", user.email, {"what": "setting up an authenticator app", "hours": 1}
+        )
+
+
+def needs_inbox_code(request: HttpRequest) -> bool:
+    """Say whether this user must still type an e-mailed code before setting up an app."""
+    if request.user.two_factor_reset_at is None:
+        return False
+    process = ReEnrolment.resume(request)
+    return process is None or not process.confirmed
+
+
+def resume(request: HttpRequest) -> ReEnrolment | None:
+    """Return this session's re-enrolment code process, if one is waiting."""
+    return ReEnrolment.resume(request)
+
+
+def send_code(request: HttpRequest) -> SendOutcome:
+    """E-mail a code to the account's address (starting the process if need be)."""
+    process = ReEnrolment.resume(request)
+    if process is None or process.confirmed:
+        user = request.user
+        process = ReEnrolment.initiate(
+            request,
+            user_id=user.pk,
+            budget_id=user.pk,
+            email=user.email,
+            auth_hash=user.get_session_auth_hash(),
+        )
+    return process.send_code()
+
+
+def check(request: HttpRequest, process: ReEnrolment, code: str) -> CheckResult:
+    """Check the typed code; a right one opens the set-up for the rest of the process."""
+    result = process.check_code(code)
+    if result.accepted:
+        process.state["confirmed"] = True
+        process.save()
+    return result
