@@ -188,6 +188,8 @@ class HygateEmailBackend(BaseEmailBackend):
         )
         sent = 0
         for entry, message in zip(entries, messages, strict=True):
+            if not self._still_ours(entry):
+                continue  # a run that took the batch over sends it, under its own claim
             entry.failed_over = True
             message.delivery_log = entry
             try:
@@ -197,6 +199,22 @@ class HygateEmailBackend(BaseEmailBackend):
                     continue
                 raise
         return sent
+
+    @staticmethod
+    def _still_ours(entry: EmailLog) -> bool:
+        """Renew a queue run's claim on an entry before a slow send; False if it was lost.
+
+        A failover sends a batch one message at a time and may outlast the time after which
+        another worker takes a "sending" batch for abandoned; renewing the claim before each
+        message keeps it ours, and a claim already taken over is left to its new run.
+        """
+        if not entry.claimed_by:
+            return True
+        return bool(
+            EmailLog.objects.filter(pk=entry.pk, claimed_by=entry.claimed_by).update(
+                updated_at=timezone.now()
+            )
+        )
 
     def _wait_before_retry(self, error: EmailDeliveryError, attempt: int) -> float | None:
         """Return the seconds to wait before trying again, or None when this failure is final."""

@@ -49,3 +49,31 @@ def test_settings_page_counts_failovers(client, resend_api, failover):
 
     assert f"127.0.0.1:{failover.port}" in page
     assert "<strong>1</strong> mail(s) in the last 24 hours" in page
+
+
+def test_a_queue_run_that_lost_its_claim_sends_nothing_more_through_the_failover(
+    resend_api, failover
+):
+    import time_machine
+    from django.core.mail import get_connection
+
+    from emailing import queue
+    from emailing.messages import render_message
+
+    with time_machine.travel("2026-11-25 10:00:00+00:00", tick=False) as traveller:
+        messages = [
+            render_message("test_message", f"p{n}@example.org", {"provider": "resend"})
+            for n in range(2)
+        ]
+        [batch] = {entry.batch_key for entry in queue.queue(messages)}
+        slow_run = queue.claim(batch)
+        traveller.shift(3 * 60)  # the slow run looks dead: another worker takes the batch
+        queue.claim(batch)
+
+        resend_api.fail_next(Failure(), Failure(), Failure())
+        for entry in slow_run:
+            message = queue.decode(entry.payload)
+            message.delivery_log = entry
+            get_connection(fail_silently=True).send_messages([message])
+
+    assert failover.inbox.messages == []
