@@ -291,3 +291,24 @@ def test_sign_up_sign_in_and_every_second_step_show_in_the_log(outbox):
     signed_in = AuditEvent.objects.filter(action=Action.SIGN_IN).latest("created_at")
     assert signed_in.details["second_step"] == "email"
     assert code not in str(list(AuditEvent.objects.values()))
+
+
+def test_an_attacker_hammering_past_a_limit_leaves_a_bounded_trail_not_a_row_per_request():
+    # Each refused request costs the attacker nothing; a row each would fill the database
+    # and bury the log. The first refusals of a window are recorded, then one saying so.
+    attacker = Client(REMOTE_ADDR="192.0.2.66")
+    wrong = {"email": "victim@example.com", "password": "a guess"}
+    with time_machine.travel(datetime(2026, 3, 2, 9, 0, tzinfo=UTC), tick=False) as clock:
+        statuses = [attacker.post(LOGIN, wrong).status_code for _ in range(305)]
+
+        assert statuses[:5] == [400] * 5 and set(statuses[5:]) == {429}
+        for rule in ("login_failed", "login"):  # 25 and 275 refusals
+            limited = AuditEvent.objects.filter(action=Action.RATE_LIMITED, details__rule=rule)
+            marks = [e.details.get("later_refusals_unrecorded") for e in limited.order_by("pk")]
+            assert marks == [None] * 20 + [True], rule
+
+        clock.shift(timedelta(minutes=5, seconds=1))  # the limits' windows end
+        statuses = [attacker.post(LOGIN, wrong).status_code for _ in range(8)]
+
+    assert statuses == [400] * 5 + [429] * 3
+    assert AuditEvent.objects.filter(action=Action.RATE_LIMITED).count() == 21 + 21 + 3
