@@ -195,3 +195,22 @@ def test_a_session_ends_at_its_absolute_lifetime_however_active(mia, settings):
         clock.shift(timedelta(days=5))
         assert not signed_in(laptop)
         assert not UserSession.objects.filter(user=mia).exists()
+
+
+@pytest.mark.parametrize(
+    "user_agent",
+    ["\U0001f600" * 300, 'Firefox/128.0 \\u0000" (Windows)'],
+    ids=["300 emoji", "an escaped NUL and a quote"],
+)
+def test_a_thief_cannot_keep_the_end_of_their_session_out_of_the_log(laptop, mia, user_agent):
+    # The user agent is the thief's to choose; the owner's action must still be recorded.
+    thief = browser(user_agent.encode().decode("latin-1"), "192.0.2.99")
+    sign_in(thief, mia)
+    stolen = UserSession.objects.get(user=mia, ip_address="192.0.2.99")
+    laptop.post(PASSWORD, {"password": DEFAULT_PASSWORD, "next": SECURITY})
+
+    laptop.post(reverse("accounts:security_end_session", args=[stolen.pk]))
+
+    assert not signed_in(thief)
+    event = AuditEvent.objects.get(action="session_ended")
+    assert (event.actor, event.details["ended"]) == (mia, 1)
