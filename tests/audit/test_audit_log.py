@@ -141,6 +141,35 @@ def test_settings_changes_name_the_fields_never_their_values(client):
     assert "totp" not in str(security.details)
 
 
+def test_a_new_webhook_secret_and_a_lifted_suppression_are_in_the_log(client):
+    # Whoever swaps the secret can forge bounces that silence any address; a lifted
+    # suppression sends mail again to one that complained. Both must leave a trace.
+    from emailing.models import Suppression
+    from tests.fakes.resend_api import WEBHOOK_SECRET
+
+    admin = UserFactory(is_superuser=True, staff=True)
+    client.force_login(admin)
+    settings = {"provider": "smtp", "from_email": "id@example.com", "smtp_host": "127.0.0.1"}
+    client.post("/settings/email/", {**settings, "action": "save"})
+    client.post(
+        "/settings/email/", {**settings, "action": "save", "webhook_secret": WEBHOOK_SECRET}
+    )
+    suppressed = Suppression.objects.create(address="grace@example.com", reason="complained")
+    client.post(f"/settings/email/suppressions/{suppressed.pk}/lift/")
+
+    changes = [
+        (e.actor, e.target, e.details)
+        for e in AuditEvent.objects.filter(action=Action.SETTINGS_CHANGED).order_by("pk")
+    ]
+    assert (admin, "email", {"fields": ["webhook signing secret"]}) in changes
+    assert (
+        admin,
+        "grace@example.com",
+        {"fields": ["suppression lifted"], "reason": "complained"},
+    ) in changes
+    assert WEBHOOK_SECRET[6:] not in str(list(AuditEvent.objects.values()))
+
+
 def test_method_changes_and_staff_resets_are_recorded():
     member, staff = UserFactory(), UserFactory(staff=True)
     AuthenticatorFactory(user=member)
