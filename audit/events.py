@@ -122,11 +122,17 @@ OWN_SECURITY_ACTIONS = (
 
 def recent_for(user: Any, limit: int = 20) -> list[AuditEvent]:
     """Return the newest security events about the user's own account."""
-    return list(
+    events = list(
         AuditEvent.objects.filter(target_user=user, action__in=OWN_SECURITY_ACTIONS).order_by(
             "-created_at", "-pk"
         )[:limit]
     )
+    for event in events:
+        # Done by another account (staff): what was done is the user's to see, the address
+        # and browser it came from are that person's, not the user's. Never saved.
+        if event.actor_id is not None and event.actor_id != user.pk:
+            event.ip_address, event.user_agent = None, ""
+    return events
 
 
 def record(

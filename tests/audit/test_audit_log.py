@@ -264,6 +264,32 @@ def test_each_user_sees_their_own_recent_security_events(client):
     assert "Added an authenticator app" not in page
 
 
+def test_a_member_sees_that_staff_reset_their_two_factor_but_not_where_the_staff_sat():
+    member = UserFactory()
+    AuthenticatorFactory(user=member)
+    operator = Client(
+        REMOTE_ADDR="10.20.30.40", HTTP_USER_AGENT="Mozilla/5.0 (X11; Linux) Firefox/128.0"
+    )
+    operator.force_login(UserFactory(is_superuser=True, staff=True))
+    operator.post(
+        reverse("admin:accounts_user_changelist"),
+        {"action": "reset_two_factor", "_selected_action": [member.pk]},
+    )
+    assert (
+        AuditEvent.objects.get(action=Action.TWO_FACTOR_RESET_BY_STAFF).ip_address == "10.20.30.40"
+    )
+    mine = Client(REMOTE_ADDR="198.51.100.7", HTTP_USER_AGENT="Mozilla/5.0 (iPhone) Safari/604.1")
+    mine.post(LOGIN, {"email": member.email, "password": DEFAULT_PASSWORD})
+
+    events = (
+        mine.get(reverse("accounts:security")).content.decode().split("Recent security events")[1]
+    )
+
+    assert "Staff reset two-factor" in events
+    assert "10.20.30.40" not in events and "Linux" not in events
+    assert "198.51.100.7" in events and "Safari on iPhone" in events  # their own sign-in
+
+
 def test_prune_audit_removes_events_older_than_the_days_given(capsys):
     with time_machine.travel(datetime(2025, 1, 1, tzinfo=UTC)):
         record(None, Action.SIGN_IN_FAILED)
