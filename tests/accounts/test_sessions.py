@@ -214,3 +214,29 @@ def test_a_thief_cannot_keep_the_end_of_their_session_out_of_the_log(laptop, mia
     assert not signed_in(thief)
     event = AuditEvent.objects.get(action="session_ended")
     assert (event.actor, event.details["ended"]) == (mia, 1)
+
+
+def test_purge_expired_clears_sessions_that_expired_so_the_store_stops_growing(mia, settings):
+    # Every sign-up starts a session (its code process) even from a client that keeps no
+    # cookie; Django never deletes an expired one by itself.
+    from django.contrib.sessions.models import Session
+    from django.core.management import call_command
+
+    settings.HYGATE_RATE_LIMITS = "off"
+    with time_machine.travel(START, tick=False) as clock:
+        for n in range(5):
+            Client().post(
+                reverse("accounts:signup"),
+                {"email": f"drifter{n}@example.com", "password": "a long and unusual passphrase"},
+            )
+        assert Session.objects.count() == 5
+        clock.shift(timedelta(days=13))
+        laptop = browser(FIREFOX, "198.51.100.7")
+        sign_in(laptop, mia)
+        clock.shift(timedelta(days=2))
+
+        call_command("purge_expired", stdout=(out := __import__("io").StringIO()))
+
+        assert Session.objects.count() == 1
+        assert signed_in(laptop)
+    assert "expired sessions removed: 5" in out.getvalue()
