@@ -240,3 +240,25 @@ def test_purge_expired_clears_sessions_that_expired_so_the_store_stops_growing(m
         assert Session.objects.count() == 1
         assert signed_in(laptop)
     assert "expired sessions removed: 5" in out.getvalue()
+
+
+def test_a_thief_signing_in_again_and_again_cannot_bury_the_session_list(mia, settings):
+    # With the password (and no second factor) a thief could pile up sessions until the list,
+    # and ending them, no longer fit in a request. Past 100, the least recently used end.
+    settings.HYGATE_RATE_LIMITS = "off"
+    with time_machine.travel(START, tick=False) as clock:
+        first = browser(SAFARI, "203.0.113.9")
+        sign_in(first, mia)
+        clock.shift(timedelta(minutes=5))
+        thief = [Client() for _ in range(100)]
+        for session in thief:
+            session.force_login(mia)
+        clock.shift(timedelta(minutes=5))
+        laptop = browser(FIREFOX, "198.51.100.7")
+        sign_in(laptop, mia)
+
+        assert UserSession.objects.filter(user=mia).count() == 100
+        assert not signed_in(first) and not signed_in(thief[0])
+        assert signed_in(thief[-1]) and signed_in(laptop)
+        ended = AuditEvent.objects.filter(action="session_ended")
+        assert [e.details for e in ended] == [{"ended": 1, "reason": "session_limit"}] * 2
