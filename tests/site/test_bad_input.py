@@ -227,3 +227,24 @@ def test_a_ten_megabyte_post_gets_a_friendly_413_not_a_crash(client):
     assert "Too much data" in page and "Nothing was saved" in page
     assert response["X-Frame-Options"] == "DENY"
     assert "Content-Security-Policy" in response
+
+
+def test_thousands_of_tiny_fields_get_the_bad_request_page_not_a_crash(client):
+    body = "&".join(f"f{n}=x" for n in range(5_000))  # far under 2.5 MB, over 1,000 fields
+
+    response = client.post("/accounts/login/", body, "application/x-www-form-urlencoded")
+
+    assert response.status_code == 400
+    assert "Bad request" in response.content.decode()
+
+
+def test_a_body_sent_without_a_length_is_not_read_past_it(client):
+    # A chunked upload reaches a WSGI app without Content-Length: Django reads none of it.
+    body = b"email=a%40example.com&password=" + b"x" * (3 * 1024 * 1024)
+
+    response = client.generic(
+        "POST", "/accounts/login/", body, "application/x-www-form-urlencoded", CONTENT_LENGTH=""
+    )
+
+    assert response.status_code == 200
+    assert "Sign in" in response.content.decode()
