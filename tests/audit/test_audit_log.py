@@ -367,3 +367,23 @@ def test_an_attacker_hammering_past_a_limit_leaves_a_bounded_trail_not_a_row_per
 
     assert statuses == [400] * 5 + [429] * 3
     assert AuditEvent.objects.filter(action=Action.RATE_LIMITED).count() == 21 + 21 + 3
+
+
+@pytest.mark.parametrize(
+    ("proxies", "recorded"), [(0, "198.51.100.7"), (1, "203.0.113.5")], ids=["direct", "proxied"]
+)
+def test_a_forged_forwarded_for_never_becomes_the_recorded_address(settings, proxies, recorded):
+    # Behind one proxy, only the address the proxy appended (the last) is believed.
+    from accounts.models import UserSession
+
+    settings.HYGATE_TRUSTED_PROXIES = proxies
+    member = UserFactory()
+    forged = "6.6.6.6, 203.0.113.5" if proxies else "6.6.6.6"
+    browser = Client(REMOTE_ADDR="198.51.100.7", HTTP_X_FORWARDED_FOR=forged)
+
+    browser.post(LOGIN, {"email": member.email, "password": "a wrong one"})
+    browser.post(LOGIN, {"email": member.email, "password": DEFAULT_PASSWORD})
+
+    addresses = set(AuditEvent.objects.values_list("ip_address", flat=True))
+    assert addresses == {recorded}
+    assert UserSession.objects.get(user=member).ip_address == recorded
