@@ -11,15 +11,17 @@ from core.ratelimit import client_ip
 from core.signals import rate_limited
 
 # A refused request costs its sender nothing, so a row for each would let one client fill
-# the database and bury the log: per client and rule, the first refusals of a window are
-# recorded, then one more that says the rest of that window goes unrecorded.
+# the database and bury the log: per limit counter (a client address, or an account a limit
+# counts by, in one window), the first refusals are recorded, then one more that says the
+# rest of that window goes unrecorded. Counting per counter, not per address, also bounds
+# attackers who send each request from a fresh address.
 REFUSALS_RECORDED_PER_WINDOW = 20
 
 
-def _refusals_so_far(request: HttpRequest, action: str, wait: int) -> int:
-    """Count this refusal of the client under the rule; the count lasts until it may retry."""
-    subject = hashlib.sha256(f"{action}:{client_ip(request)}".encode()).hexdigest()[:32]
-    key = f"hygate:audit:refused:{action}:{subject}"
+def _refusals_so_far(request: HttpRequest, action: str, wait: int, counter: str) -> int:
+    """Count this refusal by the counter that refused it; the count lasts until it may retry."""
+    subject = counter or f"{action}:{client_ip(request)}"
+    key = f"hygate:audit:refused:{hashlib.sha256(subject.encode()).hexdigest()[:32]}"
     try:
         cache.add(key, 0, timeout=max(wait, 1))
         return cache.incr(key)
@@ -28,9 +30,11 @@ def _refusals_so_far(request: HttpRequest, action: str, wait: int) -> int:
 
 
 @receiver(rate_limited)
-def record_rate_limit(sender: object, request: HttpRequest, action: str, wait: int, **_) -> None:
+def record_rate_limit(
+    sender: object, request: HttpRequest, action: str, wait: int, counter: str = "", **_
+) -> None:
     """Record a request a rate limit stopped, with the rule's name (never the key counted)."""
-    refused = _refusals_so_far(request, action, wait)
+    refused = _refusals_so_far(request, action, wait, counter)
     if refused <= REFUSALS_RECORDED_PER_WINDOW:
         record(request, Action.RATE_LIMITED, rule=action, retry_after=wait)
     elif refused == REFUSALS_RECORDED_PER_WINDOW + 1:
