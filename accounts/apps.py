@@ -13,6 +13,7 @@ class AccountsConfig(AppConfig):
         purge.register("expired codes removed", purge_expired_codes)
         purge.register("accounts never verified removed", purge_unverified_accounts)
         purge.register("idle session records removed", sessions.purge_stale_sessions)
+        purge.register("expired sessions removed", sessions.purge_expired_sessions)
         password_words.register(
             password_validation.SITE_WORDS_LABEL, password_validation.site_words
         )

@@ -32,6 +32,9 @@ from emailing import crypto
 SEEN_KEY = "hygate.session_seen_at"
 STARTED_KEY = "hygate.session_started_at"
 TOUCH_EVERY_SECONDS = 60
+# Whoever has the password could otherwise pile up sessions until the list, and ending them
+# all, no longer fit in one request; past this many, the least recently used ones end.
+MAX_SESSIONS_PER_USER = 100
 
 
 def key_hash(session_key: str) -> str:
@@ -84,6 +87,23 @@ def track_new_session(sender: object, request: HttpRequest, user: User, **_) -> 
         session.save()
     session[STARTED_KEY] = session[SEEN_KEY] = time.time()
     _save_row(request, user, session.session_key)
+    _keep_within_limit(request, user)
+
+
+def _keep_within_limit(request: HttpRequest, user: User) -> None:
+    rows = UserSession.objects.filter(user=user).order_by("-last_seen_at", "-pk")
+    extra = list(rows[MAX_SESSIONS_PER_USER:])
+    for row in extra:
+        _end(row)
+    if extra:
+        record(
+            request,
+            Action.SESSION_ENDED,
+            actor=user,
+            target=user,
+            ended=len(extra),
+            reason="session_limit",
+        )
 
 
 @receiver(user_logged_out, dispatch_uid="hygate-forget-session")
@@ -229,3 +249,17 @@ def purge_stale_sessions() -> int:
     cutoff = timezone.now() - timedelta(seconds=settings.SESSION_COOKIE_AGE)
     deleted, _ = UserSession.objects.filter(last_seen_at__lt=cutoff).delete()
     return deleted
+
+
+def purge_expired_sessions() -> int:
+    """Delete expired sessions from the session store; return how many (0 where uncounted).
+
+    Django never deletes an expired session by itself, and every sign-up and pending
+    sign-in starts one, so without this the store grows by one row per visitor for good.
+    """
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    if hasattr(store, "get_model_class"):  # the database engines
+        expired = store.get_model_class().objects.filter(expire_date__lt=timezone.now())
+        return expired.delete()[0]
+    store.clear_expired()  # the cache expires its own; the file engine deletes here
+    return 0

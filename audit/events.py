@@ -79,9 +79,22 @@ def _actor(request: HttpRequest | None) -> Any:
     return user if user is not None and user.is_authenticated else None
 
 
+def _without_nul(value: Any) -> Any:
+    # PostgreSQL's jsonb refuses NUL. Dropped from the values themselves: cutting "\u0000"
+    # out of the JSON text would also cut a typed backslash-u0000 and break the text.
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list | tuple):
+        return [_without_nul(item) for item in value]
+    if isinstance(value, dict):
+        return {_without_nul(str(key)): _without_nul(item) for key, item in value.items()}
+    return value
+
+
 def _details(details: dict[str, Any]) -> dict[str, Any]:
     kept = {name: value for name, value in details.items() if name not in FORBIDDEN_DETAILS}
-    text = json.dumps(kept).replace("\\u0000", "")  # raises on a value JSON cannot hold
+    # Measured as stored (not \u-escaped), so foreign text cannot push an event over.
+    text = json.dumps(_without_nul(kept), ensure_ascii=False)  # raises on what JSON cannot hold
     if len(text) > DETAILS_MAX_CHARS:
         raise ValueError(f"audit details of {len(text)} characters are too long")
     return json.loads(text)
@@ -112,11 +125,17 @@ OWN_SECURITY_ACTIONS = (
 
 def recent_for(user: Any, limit: int = 20) -> list[AuditEvent]:
     """Return the newest security events about the user's own account."""
-    return list(
+    events = list(
         AuditEvent.objects.filter(target_user=user, action__in=OWN_SECURITY_ACTIONS).order_by(
             "-created_at", "-pk"
         )[:limit]
     )
+    for event in events:
+        # Done by another account (staff): what was done is the user's to see, the address
+        # and browser it came from are that person's, not the user's. Never saved.
+        if event.actor_id is not None and event.actor_id != user.pk:
+            event.ip_address, event.user_agent = None, ""
+    return events
 
 
 def record(

@@ -71,7 +71,7 @@ def consume(request: HttpRequest, action: str, key: str | None = None, amount: i
     """Count `amount` requests; return 0 if allowed, else the seconds until they would be."""
     if settings.HYGATE_RATE_LIMITS == "off":
         return 0
-    wait = 0.0
+    wait, refusing = 0.0, ""
     for rule, cache_key, reset_at in _counters(request, action, key):
         cache.add(cache_key, 0, timeout=rule.seconds + 1)
         try:
@@ -79,11 +79,13 @@ def consume(request: HttpRequest, action: str, key: str | None = None, amount: i
         except ValueError:  # expired between add and incr
             cache.set(cache_key, amount, timeout=rule.seconds + 1)
             count = amount
-        if count > rule.amount:
-            wait = max(wait, reset_at - time.time())
+        if count > rule.amount and reset_at - time.time() > wait:
+            wait, refusing = reset_at - time.time(), cache_key
     if wait <= 0:
         return 0
-    rate_limited.send(sender=consume, request=request, action=action, wait=math.ceil(wait))
+    rate_limited.send(
+        sender=consume, request=request, action=action, wait=math.ceil(wait), counter=refusing
+    )
     return math.ceil(wait)
 
 

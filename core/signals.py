@@ -3,5 +3,6 @@
 from django.dispatch import Signal
 
 # Sent by core.ratelimit when a request is over a limit. Arguments: request, action (the
-# rule's name, e.g. "login_failed"), wait (seconds until it would be allowed).
+# rule's name, e.g. "login_failed"), wait (seconds until it would be allowed), counter (the
+# cache key of the counter that refused it: the rule, its window and the hashed subject).
 rate_limited = Signal()

@@ -186,6 +186,13 @@ def save_webhook_secret(secret: str, admin: AbstractBaseUser) -> None:
     saved.updated_by = admin
     saved.version += 1
     saved.save()
+    record(
+        None,
+        Action.SETTINGS_CHANGED,
+        actor=admin,
+        target="email",
+        fields=["webhook signing secret"],
+    )
 
 
 def lift_suppression(suppression: Suppression, admin: AbstractBaseUser) -> None:
@@ -198,6 +205,14 @@ def lift_suppression(suppression: Suppression, admin: AbstractBaseUser) -> None:
         single_object=True,
     )
     suppression.delete()
+    record(
+        None,
+        Action.SETTINGS_CHANGED,
+        actor=admin,
+        target=suppression.address,
+        fields=["suppression lifted"],
+        reason=suppression.reason,
+    )
 
 
 def failover_count(since=None) -> int:

@@ -195,3 +195,70 @@ def test_a_session_ends_at_its_absolute_lifetime_however_active(mia, settings):
         clock.shift(timedelta(days=5))
         assert not signed_in(laptop)
         assert not UserSession.objects.filter(user=mia).exists()
+
+
+@pytest.mark.parametrize(
+    "user_agent",
+    ["\U0001f600" * 300, 'Firefox/128.0 \\u0000" (Windows)'],
+    ids=["300 emoji", "an escaped NUL and a quote"],
+)
+def test_a_thief_cannot_keep_the_end_of_their_session_out_of_the_log(laptop, mia, user_agent):
+    # The user agent is the thief's to choose; the owner's action must still be recorded.
+    thief = browser(user_agent.encode().decode("latin-1"), "192.0.2.99")
+    sign_in(thief, mia)
+    stolen = UserSession.objects.get(user=mia, ip_address="192.0.2.99")
+    laptop.post(PASSWORD, {"password": DEFAULT_PASSWORD, "next": SECURITY})
+
+    laptop.post(reverse("accounts:security_end_session", args=[stolen.pk]))
+
+    assert not signed_in(thief)
+    event = AuditEvent.objects.get(action="session_ended")
+    assert (event.actor, event.details["ended"]) == (mia, 1)
+
+
+def test_purge_expired_clears_sessions_that_expired_so_the_store_stops_growing(mia, settings):
+    # Every sign-up starts a session (its code process) even from a client that keeps no
+    # cookie; Django never deletes an expired one by itself.
+    from django.contrib.sessions.models import Session
+    from django.core.management import call_command
+
+    settings.HYGATE_RATE_LIMITS = "off"
+    with time_machine.travel(START, tick=False) as clock:
+        for n in range(5):
+            Client().post(
+                reverse("accounts:signup"),
+                {"email": f"drifter{n}@example.com", "password": "a long and unusual passphrase"},
+            )
+        assert Session.objects.count() == 5
+        clock.shift(timedelta(days=13))
+        laptop = browser(FIREFOX, "198.51.100.7")
+        sign_in(laptop, mia)
+        clock.shift(timedelta(days=2))
+
+        call_command("purge_expired", stdout=(out := __import__("io").StringIO()))
+
+        assert Session.objects.count() == 1
+        assert signed_in(laptop)
+    assert "expired sessions removed: 5" in out.getvalue()
+
+
+def test_a_thief_signing_in_again_and_again_cannot_bury_the_session_list(mia, settings):
+    # With the password (and no second factor) a thief could pile up sessions until the list,
+    # and ending them, no longer fit in a request. Past 100, the least recently used end.
+    settings.HYGATE_RATE_LIMITS = "off"
+    with time_machine.travel(START, tick=False) as clock:
+        first = browser(SAFARI, "203.0.113.9")
+        sign_in(first, mia)
+        clock.shift(timedelta(minutes=5))
+        thief = [Client() for _ in range(100)]
+        for session in thief:
+            session.force_login(mia)
+        clock.shift(timedelta(minutes=5))
+        laptop = browser(FIREFOX, "198.51.100.7")
+        sign_in(laptop, mia)
+
+        assert UserSession.objects.filter(user=mia).count() == 100
+        assert not signed_in(first) and not signed_in(thief[0])
+        assert signed_in(thief[-1]) and signed_in(laptop)
+        ended = AuditEvent.objects.filter(action="session_ended")
+        assert [e.details for e in ended] == [{"ended": 1, "reason": "session_limit"}] * 2

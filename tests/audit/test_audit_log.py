@@ -141,6 +141,35 @@ def test_settings_changes_name_the_fields_never_their_values(client):
     assert "totp" not in str(security.details)
 
 
+def test_a_new_webhook_secret_and_a_lifted_suppression_are_in_the_log(client):
+    # Whoever swaps the secret can forge bounces that silence any address; a lifted
+    # suppression sends mail again to one that complained. Both must leave a trace.
+    from emailing.models import Suppression
+    from tests.fakes.resend_api import WEBHOOK_SECRET
+
+    admin = UserFactory(is_superuser=True, staff=True)
+    client.force_login(admin)
+    settings = {"provider": "smtp", "from_email": "id@example.com", "smtp_host": "127.0.0.1"}
+    client.post("/settings/email/", {**settings, "action": "save"})
+    client.post(
+        "/settings/email/", {**settings, "action": "save", "webhook_secret": WEBHOOK_SECRET}
+    )
+    suppressed = Suppression.objects.create(address="grace@example.com", reason="complained")
+    client.post(f"/settings/email/suppressions/{suppressed.pk}/lift/")
+
+    changes = [
+        (e.actor, e.target, e.details)
+        for e in AuditEvent.objects.filter(action=Action.SETTINGS_CHANGED).order_by("pk")
+    ]
+    assert (admin, "email", {"fields": ["webhook signing secret"]}) in changes
+    assert (
+        admin,
+        "grace@example.com",
+        {"fields": ["suppression lifted"], "reason": "complained"},
+    ) in changes
+    assert WEBHOOK_SECRET[6:] not in str(list(AuditEvent.objects.values()))
+
+
 def test_method_changes_and_staff_resets_are_recorded():
     member, staff = UserFactory(), UserFactory(staff=True)
     AuthenticatorFactory(user=member)
@@ -235,6 +264,32 @@ def test_each_user_sees_their_own_recent_security_events(client):
     assert "Added an authenticator app" not in page
 
 
+def test_a_member_sees_that_staff_reset_their_two_factor_but_not_where_the_staff_sat():
+    member = UserFactory()
+    AuthenticatorFactory(user=member)
+    operator = Client(
+        REMOTE_ADDR="10.20.30.40", HTTP_USER_AGENT="Mozilla/5.0 (X11; Linux) Firefox/128.0"
+    )
+    operator.force_login(UserFactory(is_superuser=True, staff=True))
+    operator.post(
+        reverse("admin:accounts_user_changelist"),
+        {"action": "reset_two_factor", "_selected_action": [member.pk]},
+    )
+    assert (
+        AuditEvent.objects.get(action=Action.TWO_FACTOR_RESET_BY_STAFF).ip_address == "10.20.30.40"
+    )
+    mine = Client(REMOTE_ADDR="198.51.100.7", HTTP_USER_AGENT="Mozilla/5.0 (iPhone) Safari/604.1")
+    mine.post(LOGIN, {"email": member.email, "password": DEFAULT_PASSWORD})
+
+    events = (
+        mine.get(reverse("accounts:security")).content.decode().split("Recent security events")[1]
+    )
+
+    assert "Staff reset two-factor" in events
+    assert "10.20.30.40" not in events and "Linux" not in events
+    assert "198.51.100.7" in events and "Safari on iPhone" in events  # their own sign-in
+
+
 def test_prune_audit_removes_events_older_than_the_days_given(capsys):
     with time_machine.travel(datetime(2025, 1, 1, tzinfo=UTC)):
         record(None, Action.SIGN_IN_FAILED)
@@ -291,3 +346,58 @@ def test_sign_up_sign_in_and_every_second_step_show_in_the_log(outbox):
     signed_in = AuditEvent.objects.filter(action=Action.SIGN_IN).latest("created_at")
     assert signed_in.details["second_step"] == "email"
     assert code not in str(list(AuditEvent.objects.values()))
+
+
+def test_an_attacker_hammering_past_a_limit_leaves_a_bounded_trail_not_a_row_per_request():
+    # Each refused request costs the attacker nothing; a row each would fill the database
+    # and bury the log. The first refusals of a window are recorded, then one saying so.
+    attacker = Client(REMOTE_ADDR="192.0.2.66")
+    wrong = {"email": "victim@example.com", "password": "a guess"}
+    with time_machine.travel(datetime(2026, 3, 2, 9, 0, tzinfo=UTC), tick=False) as clock:
+        statuses = [attacker.post(LOGIN, wrong).status_code for _ in range(305)]
+
+        assert statuses[:5] == [400] * 5 and set(statuses[5:]) == {429}
+        for rule in ("login_failed", "login"):  # 25 and 275 refusals
+            limited = AuditEvent.objects.filter(action=Action.RATE_LIMITED, details__rule=rule)
+            marks = [e.details.get("later_refusals_unrecorded") for e in limited.order_by("pk")]
+            assert marks == [None] * 20 + [True], rule
+
+        clock.shift(timedelta(minutes=5, seconds=1))  # the limits' windows end
+        statuses = [attacker.post(LOGIN, wrong).status_code for _ in range(8)]
+
+    assert statuses == [400] * 5 + [429] * 3
+    assert AuditEvent.objects.filter(action=Action.RATE_LIMITED).count() == 21 + 21 + 3
+
+
+@pytest.mark.parametrize(
+    ("proxies", "recorded"), [(0, "198.51.100.7"), (1, "203.0.113.5")], ids=["direct", "proxied"]
+)
+def test_a_forged_forwarded_for_never_becomes_the_recorded_address(settings, proxies, recorded):
+    # Behind one proxy, only the address the proxy appended (the last) is believed.
+    from accounts.models import UserSession
+
+    settings.HYGATE_TRUSTED_PROXIES = proxies
+    member = UserFactory()
+    forged = "6.6.6.6, 203.0.113.5" if proxies else "6.6.6.6"
+    browser = Client(REMOTE_ADDR="198.51.100.7", HTTP_X_FORWARDED_FOR=forged)
+
+    browser.post(LOGIN, {"email": member.email, "password": "a wrong one"})
+    browser.post(LOGIN, {"email": member.email, "password": DEFAULT_PASSWORD})
+
+    addresses = set(AuditEvent.objects.values_list("ip_address", flat=True))
+    assert addresses == {recorded}
+    assert UserSession.objects.get(user=member).ip_address == recorded
+
+
+def test_attackers_spread_over_many_addresses_still_leave_a_bounded_trail():
+    # A limit per account is hit from a fresh address each time (IPv6 hands out plenty):
+    # the trail is bounded per limit counter, not per address.
+    wrong = {"email": "victim@example.com", "password": "a guess"}
+    with time_machine.travel(datetime(2026, 3, 2, 9, 0, tzinfo=UTC), tick=False):
+        statuses = [
+            Client(REMOTE_ADDR=f"2001:db8::{n:x}").post(LOGIN, wrong).status_code
+            for n in range(105)
+        ]
+
+    assert statuses[:5] == [400] * 5 and set(statuses[5:]) == {429}
+    assert AuditEvent.objects.filter(action=Action.RATE_LIMITED).count() == 21

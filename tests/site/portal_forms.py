@@ -2,7 +2,8 @@
 
 A new form joins here. `url` may name the fixtures of tests/site/test_bad_input.py in
 braces: {slug}, {token} (an invitation link), {reset} (a password-reset page), {session}
-(a session row).
+(a session row), {suppression} (a suppressed address). MID_SIGN_IN_FORMS are posted by a
+visitor between the password and the second step.
 """
 
 from typing import NamedTuple
@@ -20,6 +21,7 @@ FORMS = [
     PortalForm("/accounts/login/2fa/enrol/", ("code",)),
     PortalForm("/accounts/verify/", ("code",)),
     PortalForm("/accounts/verify/resend/", ()),
+    PortalForm("/accounts/logout/", ()),
     PortalForm("/accounts/password/reset/", ("email",)),
     PortalForm("{reset}", ("new_password1", "new_password2")),
     PortalForm("/accounts/security/password/", ("password", "code", "recovery_code", "next")),
@@ -49,11 +51,20 @@ FORMS = [
             "smtp_username",
             "smtp_password",
             "smtp_security",
+            "webhook_secret",
+            "test_recipient",
             "action",
         ),
     ),
+    PortalForm("/settings/email/suppressions/{suppression}/lift/", ()),
     PortalForm("/settings/security/", ("two_factor_policy",)),
     PortalForm("/orgs/", ("action", "name", "invitation")),
     PortalForm("/orgs/{slug}/", ("action", "email", "emails", "role", "member", "invitation")),
     PortalForm("/invitations/{token}/", ("action",)),
+    PortalForm("/webhooks/resend/", ("type", "data", "created_at")),
+]
+
+MID_SIGN_IN_FORMS = [
+    PortalForm("/accounts/login/2fa/", ("action", "code", "recovery_code", "method")),
+    PortalForm("/accounts/login/2fa/enrol/", ("code",)),
 ]

@@ -5,16 +5,27 @@ from email.policy import default as default_policy
 
 import pytest
 from django.apps import apps
+from django.core import mail
 from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accounts.flows.password_reset import reset_link
 from accounts.models import UserSession
+from emailing.models import Suppression
 from organisations.models import Role
-from tests.factories import DEFAULT_PASSWORD, InvitationFactory, MembershipFactory, UserFactory
+from tests.factories import (
+    DEFAULT_PASSWORD,
+    AuthenticatorFactory,
+    InvitationFactory,
+    MembershipFactory,
+    RecoveryCodeFactory,
+    SecurityPolicyFactory,
+    UserFactory,
+)
 from tests.fakes.smtp_server import SMTP_PASSWORD, SMTP_USER
-from tests.site.portal_forms import FORMS, PortalForm
+from tests.mailbox import code_in
+from tests.site.portal_forms import FORMS, MID_SIGN_IN_FORMS, PortalForm
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
@@ -27,6 +38,9 @@ WORDS = [
     "email", "totp", "either", "resend", "smtp", "ssl", "none", "1", "0", "-1",
     "99999999999999999999", "123456", "owner@example.com", "new@example.com", "/", "//evil.example",
     "a@b.c\r\nBcc: evil@example.com", "<script>alert(1)</script>", "' OR 1=1 --",
+    "relay", "bulk_invite", "verify", "recovery", "switch", "cancel",
+    "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+    '{"type": "email.bounced", "data": {"email_id": "x", "to": ["a@b.c"]}}',
 ]  # fmt: skip
 VALUES = st.one_of(
     st.sampled_from(WORDS),
@@ -68,6 +82,7 @@ def portal():
         "slug": "acme",
         "token": token,
         "reset": reset["Location"],
+        "suppression": Suppression.objects.create(address="gone@example.com", reason="bounced").pk,
         "session": UserSession.objects.exclude(
             key_hash__in=[UserSession.objects.order_by("pk").first().key_hash]
         )
@@ -93,6 +108,43 @@ def test_no_post_to_any_form_breaks_the_portal(form: PortalForm, who, portal, se
         assert response.status_code < 500, (url, payload)
         if response.status_code >= 400:
             assert row_counts() == before, (url, response.status_code)
+
+    post_anything()
+
+
+def mid_sign_in(step: str) -> Client:
+    """A visitor whose password was right, now at the second step or the required set-up."""
+    SecurityPolicyFactory(two_factor_policy="either" if step == "2fa" else "totp")
+    member = UserFactory()
+    if step == "2fa":
+        AuthenticatorFactory(user=member)
+        RecoveryCodeFactory(user=member, code="abcde-fghij")
+    visitor = Client()
+    landed = visitor.post("/accounts/login/", {"email": member.email, "password": DEFAULT_PASSWORD})
+    assert landed["Location"] == "/accounts/login/2fa/"
+    if step == "enrol":
+        code = code_in(mail.outbox[-1])
+        landed = visitor.post("/accounts/login/2fa/", {"action": "verify", "code": code})
+        assert landed["Location"] == "/accounts/login/2fa/enrol/"
+    return visitor
+
+
+@pytest.mark.parametrize("form", MID_SIGN_IN_FORMS, ids=[f.url for f in MID_SIGN_IN_FORMS])
+def test_no_post_in_the_middle_of_a_sign_in_breaks_the_portal(form: PortalForm, settings_rl):
+    step = "enrol" if form.url.endswith("/enrol/") else "2fa"
+
+    @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(data=st.fixed_dictionaries({name: FIELD for name in form.fields}), extra=FIELD)
+    def post_anything(data, extra):
+        visitor = mid_sign_in(step)  # a fresh sign-in each time: "cancel" ends one
+        payload = {name: values for name, values in data.items() if values}
+        if extra:
+            payload["unexpected"] = extra
+        before = row_counts()
+        response = visitor.post(form.url, payload)
+        assert response.status_code < 500, (form.url, payload)
+        if response.status_code >= 400:
+            assert row_counts() == before, (form.url, response.status_code)
 
     post_anything()
 
@@ -175,3 +227,24 @@ def test_a_ten_megabyte_post_gets_a_friendly_413_not_a_crash(client):
     assert "Too much data" in page and "Nothing was saved" in page
     assert response["X-Frame-Options"] == "DENY"
     assert "Content-Security-Policy" in response
+
+
+def test_thousands_of_tiny_fields_get_the_bad_request_page_not_a_crash(client):
+    body = "&".join(f"f{n}=x" for n in range(5_000))  # far under 2.5 MB, over 1,000 fields
+
+    response = client.post("/accounts/login/", body, "application/x-www-form-urlencoded")
+
+    assert response.status_code == 400
+    assert "Bad request" in response.content.decode()
+
+
+def test_a_body_sent_without_a_length_is_not_read_past_it(client):
+    # A chunked upload reaches a WSGI app without Content-Length: Django reads none of it.
+    body = b"email=a%40example.com&password=" + b"x" * (3 * 1024 * 1024)
+
+    response = client.generic(
+        "POST", "/accounts/login/", body, "application/x-www-form-urlencoded", CONTENT_LENGTH=""
+    )
+
+    assert response.status_code == 200
+    assert "Sign in" in response.content.decode()
