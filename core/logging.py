@@ -1,11 +1,13 @@
-"""Keep secrets that travel in URLs (reset and invitation tokens) out of log lines."""
+"""Keep secrets that travel in URLs (reset, invitation and undo tokens) out of log lines."""
 
 import logging
 import re
 
-# /accounts/password/reset/<uidb64>/<token>/ and /invitations/<token>/
+# /accounts/password/reset/<uidb64>/<token>/, /invitations/<token>/ and
+# /accounts/email/change/undo/<token>/ (a signed token: base64, "." and ":").
 _SECRET_PATHS = re.compile(
-    r"(/accounts/password/reset/[\w-]+/)(?!set-password/)[\w-]+(/?)|(/invitations/)[\w-]+(/?)"
+    r"(/accounts/password/reset/[\w-]+/)(?!set-password/)[\w-]+(/?)"
+    r"|(/invitations/|/accounts/email/change/undo/)[\w.:-]+(/?)"
 )
 
 

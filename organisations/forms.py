@@ -51,6 +51,11 @@ ERRORS = {
     "invitation_accepted": (
         "This invitation has already been used. Ask the person who invited you for a new one."
     ),
+    # Purged after expiry, replaced by a newer link, or never issued: nothing left to name.
+    "invitation_unknown": (
+        "It has expired, been replaced by a newer one or been withdrawn. Ask the person who "
+        "invited you to send a new one."
+    ),
 }
 
 

@@ -277,7 +277,13 @@ def invitation_view(request: HttpRequest, token: str) -> HttpResponse:
     """Show an invitation; its addressee accepts or declines it with a POST."""
     invitation = invitations.find_invitation(token)
     if invitation is None:
-        raise Http404
+        # purge_expired deletes expired invitations: their links still say what to do.
+        return render(
+            request,
+            "organisations/invitation_unknown.html",
+            {"dead_message": message_for("invitation_unknown")},
+            status=404,
+        )
     if request.method == "POST":
         if not request.user.is_authenticated:
             return redirect_to_login(request.path)

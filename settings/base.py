@@ -35,6 +35,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "core.security.ContentSecurityPolicyMiddleware",
+    # Outside CommonMiddleware, so the 400 page for an unknown host gets the header too.
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "audit.events.RequestContextMiddleware",
     "core.after_response.SendAfterResponseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -44,7 +46,6 @@ MIDDLEWARE = [
     "accounts.sessions.SessionActivityMiddleware",
     "accounts.device.DeviceCookieMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, so the 413 page gets every header; still before any view reads the body.
     "core.security.RequestSizeLimitMiddleware",
 ]

@@ -8,7 +8,7 @@ from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import BASE_DIR, env
+from .base import BASE_DIR, INSTALLED_APPS, MIDDLEWARE, env
 
 
 def _local_secret(name: str, make) -> str:
@@ -39,3 +39,13 @@ SECRET_KEY = env.str("SECRET_KEY", default="") or _local_secret(
 HYGATE_ENCRYPTION_KEY = env.list("HYGATE_ENCRYPTION_KEY", default=[]) or [
     _local_secret("encryption_key", lambda: Fernet.generate_key().decode())
 ]
+
+# Static files go through the middleware (WhiteNoise, from the source folders), not around
+# it as runserver's own handler would, so they carry the security headers too.
+INSTALLED_APPS = ["whitenoise.runserver_nostatic", *INSTALLED_APPS]
+MIDDLEWARE = [*MIDDLEWARE]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.clickjacking.XFrameOptionsMiddleware") + 1,
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+)
+WHITENOISE_USE_FINDERS = WHITENOISE_AUTOREFRESH = True

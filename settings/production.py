@@ -31,10 +31,11 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 
-# WhiteNoise serves the hashed, compressed static files straight after SecurityMiddleware.
+# WhiteNoise serves the hashed, compressed static files straight after the middleware
+# that sets the security headers, so static files get them too.
 MIDDLEWARE = [*MIDDLEWARE]
 MIDDLEWARE.insert(
-    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    MIDDLEWARE.index("django.middleware.clickjacking.XFrameOptionsMiddleware") + 1,
     "whitenoise.middleware.WhiteNoiseMiddleware",
 )
 

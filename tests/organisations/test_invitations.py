@@ -1,7 +1,10 @@
 """Owners and admins invite people by e-mail; the invited person answers from the link."""
 
+from io import StringIO
+
 import pytest
 import time_machine
+from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
@@ -159,6 +162,26 @@ def test_an_expired_invitation_says_to_ask_for_a_new_one(client):
         assert "send a new one" in response.content.decode()
         response = client.post(f"/invitations/{'e' * 43}/", {"action": "accept"}, follow=True)
         assert "This invitation has expired" in response.content.decode()
+    assert not Membership.objects.filter(user=grace).exists()
+
+
+def test_an_expired_invitation_still_says_to_ask_for_a_new_one_after_the_nightly_purge(client):
+    """purge_expired deletes expired invitations; their links must not become a bare 404."""
+    grace = UserFactory(email="grace@example.com")
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        InvitationFactory(email="grace@example.com", token="p" * 43)
+        traveller.shift(INVITATION_LIFETIME * 2)
+        call_command("purge_expired", stdout=StringIO())
+        assert not Invitation.objects.exists()
+
+        for response in (
+            answered_page(client, grace, "p" * 43),
+            client.post(f"/invitations/{'p' * 43}/", {"action": "accept"}),
+        ):
+            assert response.status_code == 404
+            page = response.content.decode()
+            assert "This invitation link no longer works" in page
+            assert "Ask the person who invited you to send a new one" in page
     assert not Membership.objects.filter(user=grace).exists()
 
 
