@@ -20,8 +20,10 @@ def check_encryption_keys(app_configs, **kwargs) -> list[Error]:
 @register("hygate")
 def check_from_address(app_configs, **kwargs) -> list[Warning]:
     """Warn when mail would go out from Resend's shared testing address."""
-    if settings.RESEND_FROM_EMAIL:
-        return []
+    if settings.RESEND_FROM_EMAIL or (
+        settings.EMAIL_PROVIDER == "smtp" and settings.SMTP_FROM_EMAIL
+    ):
+        return []  # SMTP with a sender of its own never uses the shared one
     return [
         Warning(
             f"RESEND_FROM_EMAIL is not set: mail is sent from {settings.DEFAULT_FROM_EMAIL}.",

@@ -59,6 +59,18 @@ def test_development_defaults_to_debug_console_mail_and_the_shared_sender_with_a
     assert development["HYGATE_STAFF_REQUIRE_TOTP"] is False
 
 
+def test_an_smtp_setup_with_its_own_sender_gets_no_shared_sender_warning():
+    smtp = settings_under(
+        "development",
+        EMAIL_PROVIDER="smtp",
+        SMTP_HOST="smtp.example.com",
+        SMTP_FROM_EMAIL="Hygate <id@example.com>",
+    )
+    assert "hygate.W001" not in smtp["checks"]
+    bare_smtp = settings_under("development", EMAIL_PROVIDER="smtp", SMTP_HOST="smtp.example.com")
+    assert "hygate.W001" in bare_smtp["checks"]
+
+
 def test_every_settings_module_honours_debug_and_allows_rate_limits_off():
     development = settings_under("development", DEBUG="false", HYGATE_RATE_LIMITS="off")
     production = settings_under("production", DEBUG="true", HYGATE_RATE_LIMITS="off")
