@@ -74,6 +74,11 @@ class EmailChange(CodeProcess):
             and constant_time_compare(user.get_session_auth_hash(), self.state.get("auth_hash"))
         )
 
+    def code_bound_to(self) -> str:
+        # The account has one live CHANGE_EMAIL code; without this, the code another
+        # session had sent to the owner's own inbox would confirm this session's address.
+        return self.email.lower()
+
     def deliver_code(self, user: User, code: str) -> Delivery:
         return send_message(
             "email_change_code",

@@ -1,0 +1,55 @@
+"""Attacks on the account's own pages: changing the address, the undo link, the step-up."""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.test import Client
+from django.urls import reverse
+
+from accounts.models import User
+from tests.factories import DEFAULT_PASSWORD, UserFactory
+from tests.mailbox import code_in
+
+CHANGE = reverse("accounts:email_change")
+CONFIRM = reverse("accounts:email_change_confirm")
+PASSWORD = reverse("accounts:security_reauthenticate")
+LOGIN = reverse("accounts:login")
+
+pytestmark = pytest.mark.django_db
+
+
+def sign_in(user, ip="198.51.100.7") -> Client:
+    client = Client(REMOTE_ADDR=ip)
+    assert (
+        client.post(LOGIN, {"email": user.email, "password": DEFAULT_PASSWORD})["Location"] == "/"
+    )
+    return client
+
+
+def ask_for(client, new):
+    client.post(PASSWORD, {"password": DEFAULT_PASSWORD, "next": CHANGE})
+    return client.post(CHANGE, {"email": new})
+
+
+def mail_to(outbox, address):
+    return [m for m in outbox if m.to == [address]]
+
+
+def test_a_code_sent_to_ones_own_new_address_cannot_claim_someone_elses(outbox):
+    # Eve asks for a stranger's free address in one browser, then for her own in another:
+    # the code her own inbox gets must not confirm the stranger's address.
+    eve = UserFactory(email="eve@example.com")
+    with time_machine.travel("2026-03-02 09:00:00+00:00", tick=False) as clock:
+        laptop = sign_in(eve)
+        ask_for(laptop, "ceo@example.org")
+        clock.shift(timedelta(seconds=61))
+        phone = sign_in(eve, ip="203.0.113.9")
+        ask_for(phone, "eve.new@example.org")
+        [own] = mail_to(outbox, "eve.new@example.org")
+
+        answer = laptop.post(CONFIRM, {"code": code_in(own)})
+
+    assert answer.status_code == 400
+    assert User.objects.get(pk=eve.pk).email == "eve@example.com"
+    assert not User.objects.filter(email__iexact="ceo@example.org").exists()
