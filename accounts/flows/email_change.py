@@ -74,6 +74,13 @@ class EmailChange(CodeProcess):
             and constant_time_compare(user.get_session_auth_hash(), self.state.get("auth_hash"))
         )
 
+    def is_valid(self) -> bool:
+        # A decoy has no account of its own to check, so it checks the asker: it must end
+        # whenever a real change would (a new password, say), or its lasting would show
+        # that the address has an account.
+        asker = self.request.user
+        return asker.is_authenticated and self.accepts(asker) and super().is_valid()
+
     def code_bound_to(self) -> str:
         # The account has one live CHANGE_EMAIL code; without this, the code another
         # session had sent to the owner's own inbox would confirm this session's address.

@@ -53,3 +53,26 @@ def test_a_code_sent_to_ones_own_new_address_cannot_claim_someone_elses(outbox):
     assert answer.status_code == 400
     assert User.objects.get(pk=eve.pk).email == "eve@example.com"
     assert not User.objects.filter(email__iexact="ceo@example.org").exists()
+
+
+def answer_after_a_password_change(address: str) -> tuple[int, str]:
+    """Ask for an address, change one's own password, then come back to the code page."""
+    eve = UserFactory()
+    laptop = sign_in(eve)
+    ask_for(laptop, address)
+    new = "a fresh passphrase for spring"
+    laptop.post(
+        reverse("accounts:password_change"),
+        {"current_password": DEFAULT_PASSWORD, "new_password1": new, "new_password2": new},
+    )
+    response = laptop.get(CONFIRM)
+    return response.status_code, response.get("Location", "")
+
+
+def test_changing_ones_own_password_does_not_tell_which_addresses_have_accounts(outbox):
+    UserFactory(email="taken@example.org")
+
+    taken = answer_after_a_password_change("taken@example.org")
+    free = answer_after_a_password_change("free@example.org")
+
+    assert taken == free == (302, CHANGE)
