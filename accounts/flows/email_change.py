@@ -106,6 +106,14 @@ class EmailChange(CodeProcess):
             if_not_you="You do not need to do anything.",
         )
 
+    def check_code(self, candidate: str) -> CheckResult:
+        result = super().check_code(candidate)
+        if result.locked_now and self.is_decoy:
+            # The budget spent is the asker's own, so the asker hears of the lock either
+            # way: a lock notice for free addresses only would name the taken ones.
+            self.on_locked(self.request.user)
+        return result
+
     def on_locked(self, user: User) -> None:
         send_message("code_lock", user.email, {"what": "changing your e-mail address", "hours": 1})
 

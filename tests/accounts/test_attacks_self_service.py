@@ -76,3 +76,28 @@ def test_changing_ones_own_password_does_not_tell_which_addresses_have_accounts(
     free = answer_after_a_password_change("free@example.org")
 
     assert taken == free == (302, CHANGE)
+
+
+def mail_after_ten_wrong_codes(address: str, outbox) -> list[str]:
+    """Spend the account's whole failure budget on codes for an address; return its mail."""
+    eve = UserFactory()
+    resend = reverse("accounts:email_change_resend")
+    with time_machine.travel("2026-03-02 09:00:00+00:00", tick=False) as clock:
+        laptop = sign_in(eve)
+        ask_for(laptop, address)
+        for attempt in range(10):
+            if attempt and attempt % 3 == 0:
+                clock.shift(timedelta(seconds=61))
+                laptop.post(resend)
+            laptop.post(CONFIRM, {"code": "000000" if attempt % 2 else "999999"})
+    return [m.subject for m in mail_to(outbox, eve.email)]
+
+
+def test_the_lock_after_ten_wrong_codes_is_announced_whether_or_not_the_address_is_taken(outbox):
+    UserFactory(email="taken@example.org")
+
+    taken = mail_after_ten_wrong_codes("taken@example.org", outbox)
+    free = mail_after_ten_wrong_codes("free@example.org", outbox)
+
+    assert taken == free
+    assert [subject for subject in free if "Too many wrong codes" in subject]
