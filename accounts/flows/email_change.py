@@ -13,10 +13,11 @@ taken meanwhile. The old address then gets a notice with a signed "this was not 
 (7 days, works once because it only acts while the account still has the new address):
 it puts the old address back, makes the password unusable, ends every session and sends
 a password-reset link to the old address. Whoever changed the address knew the password,
-so restoring the address alone would not shut them out.
+so restoring the address alone would not shut them out. For the same 7 days the address
+cannot move again (a second move would kill the link).
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from django.conf import settings
@@ -118,6 +119,14 @@ class EmailChange(CodeProcess):
         send_message("code_lock", user.email, {"what": "changing your e-mail address", "hours": 1})
 
 
+def next_change_allowed_at(user: User) -> datetime | None:
+    """Return when the user may move the address again, or None if they may now."""
+    if user.email_changed_at is None:
+        return None
+    allowed = user.email_changed_at + UNDO_LIFETIME
+    return allowed if allowed > timezone.now() else None
+
+
 def start(request: HttpRequest, new_email: str) -> SendOutcome:
     """Wait for the code that proves the new address, and send it (or a decoy's notice)."""
     user: User = request.user
@@ -149,8 +158,9 @@ def confirm(request: HttpRequest, process: EmailChange, code: str) -> tuple[Resu
     old, new = process.old_email, process.email
     try:
         with transaction.atomic():
+            now = timezone.now()
             changed = User.objects.filter(pk=user.pk, email=old).update(
-                email=new, email_verified_at=timezone.now()
+                email=new, email_verified_at=now, email_changed_at=now
             )
     except IntegrityError:  # the unique index on lower(email): someone else has it now
         return Result.TAKEN, result
@@ -213,7 +223,10 @@ def undo(request: HttpRequest, token: str) -> Result:
     try:
         with transaction.atomic():
             restored = User.objects.filter(pk=data["u"], email=data["new"]).update(
-                email=data["old"], email_verified_at=timezone.now(), password=make_password(None)
+                email=data["old"],
+                email_verified_at=timezone.now(),
+                email_changed_at=None,
+                password=make_password(None),
             )
     except IntegrityError:
         return Result.TAKEN

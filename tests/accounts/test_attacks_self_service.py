@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from accounts.models import User
 from tests.factories import DEFAULT_PASSWORD, UserFactory
-from tests.mailbox import code_in
+from tests.mailbox import code_in, link_in
 
 CHANGE = reverse("accounts:email_change")
 CONFIRM = reverse("accounts:email_change_confirm")
@@ -101,3 +101,29 @@ def test_the_lock_after_ten_wrong_codes_is_announced_whether_or_not_the_address_
 
     assert taken == free
     assert [subject for subject in free if "Too many wrong codes" in subject]
+
+
+def thief_moves_the_account(mia, outbox, clock) -> tuple[Client, str]:
+    """Someone with Mia's password moves her account to their address; return her undo link."""
+    thief = sign_in(mia, ip="203.0.113.66")
+    ask_for(thief, "thief@example.org")
+    [code_mail] = mail_to(outbox, "thief@example.org")
+    assert thief.post(CONFIRM, {"code": code_in(code_mail)}).status_code == 302
+    [notice] = mail_to(outbox, "mia@example.com")
+    clock.shift(timedelta(seconds=61))
+    return thief, link_in(notice).removeprefix("https://id.example.test")
+
+
+def test_moving_the_account_on_again_does_not_kill_the_owners_undo_link(outbox):
+    mia = UserFactory(email="mia@example.com")
+    with time_machine.travel("2026-03-02 09:00:00+00:00", tick=False) as clock:
+        thief, undo = thief_moves_the_account(mia, outbox, clock)
+        again = ask_for(thief, "thief2@example.org")
+        assert "You can change it again from" in again.content.decode()
+        for code_mail in mail_to(outbox, "thief2@example.org"):
+            thief.post(CONFIRM, {"code": code_in(code_mail)})
+
+        done = Client().post(undo)
+
+    assert done.status_code == 200
+    assert User.objects.get(pk=mia.pk).email == "mia@example.com"
