@@ -14,7 +14,8 @@ taken meanwhile. The old address then gets a notice with a signed "this was not 
 it puts the old address back, makes the password unusable, ends every session and sends
 a password-reset link to the old address. Whoever changed the address knew the password,
 so restoring the address alone would not shut them out. For the same 7 days the address
-cannot move again (a second move would kill the link).
+cannot move again (a second move would kill the link), and a never-verified sign-up
+holding the old address gives way to the link.
 """
 
 from datetime import datetime, timedelta
@@ -222,6 +223,11 @@ def undo(request: HttpRequest, token: str) -> Result:
         return Result.GONE
     try:
         with transaction.atomic():
+            # A sign-up never verified proves nothing about the address (anyone may start
+            # one, e.g. whoever moved the account, to block this link): it gives way.
+            User.objects.filter(email__iexact=data["old"], email_verified_at=None).exclude(
+                pk=data["u"]
+            ).delete()
             restored = User.objects.filter(pk=data["u"], email=data["new"]).update(
                 email=data["old"],
                 email_verified_at=timezone.now(),

@@ -127,3 +127,20 @@ def test_moving_the_account_on_again_does_not_kill_the_owners_undo_link(outbox):
 
     assert done.status_code == 200
     assert User.objects.get(pk=mia.pk).email == "mia@example.com"
+
+
+def test_signing_up_with_the_owners_old_address_does_not_kill_the_undo_link(outbox):
+    mia = UserFactory(email="mia@example.com")
+    with time_machine.travel("2026-03-02 09:00:00+00:00", tick=False) as clock:
+        _thief, undo = thief_moves_the_account(mia, outbox, clock)
+        Client().post(
+            reverse("accounts:signup"),
+            {"email": "mia@example.com", "password": "squatting on her address"},
+        )
+        assert User.objects.filter(email="mia@example.com", email_verified_at=None).exists()
+
+        done = Client().post(undo)
+
+    assert done.status_code == 200
+    assert User.objects.get(pk=mia.pk).email == "mia@example.com"
+    assert User.objects.filter(email__iexact="mia@example.com").count() == 1
