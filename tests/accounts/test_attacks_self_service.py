@@ -4,11 +4,14 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
-from accounts.models import User
-from tests.factories import DEFAULT_PASSWORD, UserFactory
+from accounts.flows import two_factor
+from accounts.models import Authenticator, RecoveryCode, User, UserSession
+from tests.factories import DEFAULT_PASSWORD, AuthenticatorFactory, UserFactory
 from tests.mailbox import code_in, link_in
 
 CHANGE = reverse("accounts:email_change")
@@ -144,3 +147,55 @@ def test_signing_up_with_the_owners_old_address_does_not_kill_the_undo_link(outb
     assert done.status_code == 200
     assert User.objects.get(pk=mia.pk).email == "mia@example.com"
     assert User.objects.filter(email__iexact="mia@example.com").count() == 1
+
+
+def test_every_change_to_how_the_account_signs_in_asks_for_the_step_up_posts_included(outbox):
+    authenticator = AuthenticatorFactory()
+    mia = authenticator.user
+    two_factor.regenerate_recovery_codes(mia)
+    recovery_before = set(RecoveryCode.objects.filter(user=mia).values_list("code_hash", flat=True))
+    laptop = Client()
+    laptop.force_login(mia)
+    other = UserSession.objects.create(
+        user=mia, key_hash="0" * 64, session_key="x", created_at=timezone.now()
+    )
+    changes = {
+        reverse("accounts:security_authenticator"): {"action": "start"},
+        reverse("accounts:security_remove_authenticator"): {},
+        reverse("accounts:security_recovery_codes"): {},
+        reverse("accounts:security_end_other_sessions"): {},
+        reverse("accounts:security_end_session", args=[other.pk]): {},
+        CHANGE: {"email": "new@example.org"},
+    }
+    for url, data in changes.items():
+        assert laptop.post(url, data)["Location"].startswith(PASSWORD), url
+
+    after = set(RecoveryCode.objects.filter(user=mia).values_list("code_hash", flat=True))
+    assert after == recovery_before
+    assert Authenticator.objects.filter(user=mia, confirmed_at__isnull=False).count() == 1
+    assert UserSession.objects.filter(pk=other.pk).exists()
+    assert User.objects.get(pk=mia.pk).email == mia.email
+    assert not mail_to(outbox, "new@example.org")
+
+
+def test_the_session_key_from_before_the_step_up_no_longer_signs_in():
+    mia = UserFactory()
+    laptop = sign_in(mia)
+    before = laptop.cookies[settings.SESSION_COOKIE_NAME].value
+
+    laptop.post(PASSWORD, {"password": DEFAULT_PASSWORD, "next": CHANGE})
+
+    stolen = Client()
+    stolen.cookies[settings.SESSION_COOKIE_NAME] = before
+    assert stolen.get("/")["Location"].startswith(LOGIN)
+    assert stolen.get(CHANGE)["Location"].startswith(LOGIN)
+    assert laptop.get(CHANGE).status_code == 200
+
+
+def test_deleting_an_account_ends_its_sessions():
+    mia = UserFactory()
+    laptop = sign_in(mia)
+
+    mia.delete()
+
+    assert laptop.get("/")["Location"].startswith(LOGIN)
