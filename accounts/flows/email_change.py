@@ -11,11 +11,11 @@ The change itself is one conditional UPDATE: it happens only if the account stil
 the old address, and the database's case-insensitive unique index refuses an address
 taken meanwhile. The old address then gets a notice with a signed "this was not me" link
 (7 days, works once because it only acts while the account still has the new address):
-it puts the old address back, makes the password unusable, ends every session and sends
-a password-reset link to the old address. Whoever changed the address knew the password,
-so restoring the address alone would not shut them out. For the same 7 days the address
-cannot move again (a second move would kill the link), and a never-verified sign-up
-holding the old address gives way to the link.
+it puts the old address back, makes the password unusable, removes any authenticator app,
+ends every session and sends a password-reset link to the old address. Whoever changed
+the address knew the password, so restoring the address alone would not shut them out.
+For the same 7 days the address cannot move again (a second move would kill the link),
+and a never-verified sign-up holding the old address gives way to the link.
 """
 
 from datetime import datetime, timedelta
@@ -32,7 +32,7 @@ from django.utils.crypto import constant_time_compare
 
 from accounts import sessions
 from accounts.codes import CheckResult
-from accounts.flows import password_reset
+from accounts.flows import password_reset, two_factor
 from accounts.models import EmailCode, User
 from accounts.notices import send_account_notice
 from accounts.process import CodeProcess, SendOutcome
@@ -202,8 +202,8 @@ def _tell_old_address(user: User, old: str) -> None:
         action_expires=f"{UNDO_LIFETIME.days} days",
         if_not_you=(
             "If this was not you, use the link above: your address comes back, every session "
-            "is signed out, the password stops working and we send a link to choose a new one "
-            "to this address."
+            "is signed out, the password and any authenticator app stop working and we send "
+            "a link to choose a new password to this address."
         ),
     )
 
@@ -241,5 +241,8 @@ def undo(request: HttpRequest, token: str) -> Result:
     user = User.objects.get(pk=data["u"])
     record(request, Action.EMAIL_CHANGE_UNDONE, actor=None, target=user)
     sessions.end_all_sessions(request, user, reason="email_change_undone")
+    # Whoever moved the address may have set up an app of their own (before or after the
+    # move): left in place, it would keep the owner out once the password is reset.
+    two_factor.remove_authenticator(user)
     password_reset.send_reset_link(user)
     return Result.CHANGED

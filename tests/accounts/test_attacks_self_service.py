@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.flows import two_factor
 from accounts.models import Authenticator, RecoveryCode, User, UserSession
+from tests.accounts.totp_app import app_code, shown_secret
 from tests.factories import DEFAULT_PASSWORD, AuthenticatorFactory, UserFactory
 from tests.mailbox import code_in, link_in
 
@@ -199,3 +200,26 @@ def test_deleting_an_account_ends_its_sessions():
     mia.delete()
 
     assert laptop.get("/")["Location"].startswith(LOGIN)
+
+
+def test_an_app_the_thief_set_up_does_not_lock_the_owner_out_after_the_undo(outbox):
+    mia = UserFactory(email="mia@example.com")
+    with time_machine.travel("2026-03-02 09:00:10+00:00", tick=False) as clock:
+        thief, undo = thief_moves_the_account(mia, outbox, clock)
+        thief.post(PASSWORD, {"password": DEFAULT_PASSWORD, "next": "/accounts/security/"})
+        enrol = reverse("accounts:security_authenticator")
+        thief.post(enrol, {"action": "start"})
+        secret = shown_secret(thief.get(enrol).content.decode())
+        thief.post(enrol, {"action": "confirm", "code": app_code(secret)})
+        assert Authenticator.objects.filter(user=mia, confirmed_at__isnull=False).exists()
+
+        assert Client().post(undo).status_code == 200
+        [reset] = [m for m in mail_to(outbox, "mia@example.com") if "reset" in m.subject.lower()]
+        owner = Client()
+        form = owner.get(link_in(reset).removeprefix("https://id.example.test"), follow=True)
+        new = "my own fresh passphrase"
+        owner.post(form.redirect_chain[-1][0], {"new_password1": new, "new_password2": new})
+
+        back_in = owner.post(LOGIN, {"email": "mia@example.com", "password": new})
+
+    assert back_in["Location"] == "/"
