@@ -38,19 +38,26 @@ def normalise_code(raw: str) -> str:
     return "".join(ch for ch in raw if ch not in " -\t")
 
 
-def hash_code(code: str, *, user_id: int, purpose: str) -> str:
-    """Return an HMAC-SHA256 of the code bound to its user and purpose.
+def hash_code(code: str, *, user_id: int, purpose: str, bound_to: str = "") -> str:
+    """Return an HMAC-SHA256 of the code bound to its user, purpose and what it proves.
 
     The key derives from SECRET_KEY, so a database dump alone does not reveal codes;
     binding the user and purpose stops a hash from being replayed for another account.
+    `bound_to` names what the code proves (a new address): a code sent to one address
+    then proves nothing about another one asked for in a second session.
     """
     value = f"{user_id}:{purpose}:{code}"
+    if bound_to:
+        value = f"{value}:{bound_to}"
     return salted_hmac(_KEY_SALT, value, algorithm="sha256").hexdigest()
 
 
-def code_matches(candidate: str, code_hash: str, *, user_id: int, purpose: str) -> bool:
+def code_matches(
+    candidate: str, code_hash: str, *, user_id: int, purpose: str, bound_to: str = ""
+) -> bool:
     """Say whether the candidate is the code behind code_hash, in constant time."""
-    return constant_time_compare(hash_code(candidate, user_id=user_id, purpose=purpose), code_hash)
+    expected = hash_code(candidate, user_id=user_id, purpose=purpose, bound_to=bound_to)
+    return constant_time_compare(expected, code_hash)
 
 
 MAX_FAILED_ATTEMPTS = 3
@@ -81,7 +88,7 @@ class CheckResult:
         return self.outcome is CodeCheck.ACCEPTED
 
 
-def issue_email_code(user: User, purpose: str, lifetime: timedelta) -> str:
+def issue_email_code(user: User, purpose: str, lifetime: timedelta, *, bound_to: str = "") -> str:
     """Store a fresh code for the user and purpose, replacing any older one; return it."""
     code = generate_code()
     now = timezone.now()
@@ -89,7 +96,7 @@ def issue_email_code(user: User, purpose: str, lifetime: timedelta) -> str:
         user=user,
         purpose=purpose,
         defaults={
-            "code_hash": hash_code(code, user_id=user.pk, purpose=purpose),
+            "code_hash": hash_code(code, user_id=user.pk, purpose=purpose, bound_to=bound_to),
             "created_at": now,
             "expires_at": now + lifetime,
             "failed_attempts": 0,
@@ -99,7 +106,9 @@ def issue_email_code(user: User, purpose: str, lifetime: timedelta) -> str:
     return code
 
 
-def check_email_code(user: User, purpose: str, candidate: str) -> CheckResult:
+def check_email_code(
+    user: User, purpose: str, candidate: str, *, bound_to: str = ""
+) -> CheckResult:
     """Check a typed code, counting a wrong one and spending a right one atomically.
 
     Both counting and spending are conditional UPDATEs, so any number of guesses sent
@@ -120,7 +129,7 @@ def check_email_code(user: User, purpose: str, candidate: str) -> CheckResult:
     live = EmailCode.objects.filter(
         pk=code.pk, used_at=None, failed_attempts__lt=MAX_FAILED_ATTEMPTS
     )
-    if code_matches(candidate, code.code_hash, user_id=user.pk, purpose=purpose):
+    if code_matches(candidate, code.code_hash, user_id=user.pk, purpose=purpose, bound_to=bound_to):
         if live.filter(expires_at__gt=now).update(used_at=now):
             return CheckResult(CodeCheck.ACCEPTED)
         return CheckResult(CodeCheck.TOO_MANY_ATTEMPTS)

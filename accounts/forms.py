@@ -38,6 +38,10 @@ ERRORS = {
     "wrong_password": "That is not your current password.",
     "password_mismatch": "The two new passwords are not the same.",
     "same_email": "That is already the e-mail address of your account.",
+    "email_changed_recently": (
+        "Your address was changed less than 7 days ago, and for those 7 days the previous "
+        "address can still undo that change. You can change it again from {when}."
+    ),
     "email_taken_meanwhile": (
         "That address now belongs to another account, so it cannot become yours. Your "
         "address has not changed."

@@ -49,6 +49,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField("e-mail address", max_length=254, unique=True)
     name = models.CharField(max_length=150, blank=True)
     email_verified_at = models.DateTimeField("e-mail verified at", null=True, blank=True)
+    email_changed_at = models.DateTimeField(
+        "e-mail changed at",
+        null=True,
+        blank=True,
+        help_text="When the user last moved the account to a new address themselves; the old "
+        "address's undo link lives 7 days, and until then the address cannot move again.",
+    )
     is_staff = models.BooleanField(
         "staff status", default=False, help_text="Can sign in to the admin and settings pages."
     )

@@ -136,6 +136,10 @@ class CodeProcess(SessionProcess):
         """Say whether the process may still act for this user (a flow narrows it)."""
         return user.is_active
 
+    def code_bound_to(self) -> str:
+        """What the code proves besides the account, mixed into its hash ("" for nothing)."""
+        return ""
+
     def deliver_code(self, user: User, code: str) -> Delivery:
         """E-mail the code to the user (a flow says which message)."""
         raise NotImplementedError
@@ -164,7 +168,9 @@ class CodeProcess(SessionProcess):
             self.state.update(decoy_failures=0, decoy_sent_at=time.time())
             self.save()
         else:
-            code = codes.issue_email_code(user, self.purpose, self.code_lifetime)
+            code = codes.issue_email_code(
+                user, self.purpose, self.code_lifetime, bound_to=self.code_bound_to()
+            )
             delivery = self.deliver_code(user, code)
         if not delivery.sent and self.budget_id:
             codes.release_cooldown(self.budget_id, self.purpose)
@@ -186,7 +192,13 @@ class CodeProcess(SessionProcess):
             self.purpose,
             self._check_decoy
             if user is None
-            else partial(codes.check_email_code, user, self.purpose, candidate),
+            else partial(
+                codes.check_email_code,
+                user,
+                self.purpose,
+                candidate,
+                bound_to=self.code_bound_to(),
+            ),
         )
         if result.locked_now and user is not None:
             self.on_locked(user)

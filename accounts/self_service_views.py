@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.formats import date_format
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
@@ -78,6 +79,9 @@ def password_change_view(request: HttpRequest) -> HttpResponse:
 def email_change_view(request: HttpRequest) -> HttpResponse:
     """Ask for a new address; a code goes to it (the page says the same for every address)."""
     form = EmailChangeForm(request.user, request.POST or None)
+    allowed_at = email_change.next_change_allowed_at(request.user)
+    if request.method == "POST" and allowed_at is not None:
+        form.add_error(None, ERRORS["email_changed_recently"].format(when=date_format(allowed_at)))
     if request.method == "POST" and form.is_valid():
         if wait := consume(request, "email_change", key=str(request.user.pk)):
             return too_many_requests(request, wait)
@@ -86,7 +90,7 @@ def email_change_view(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/email_change.html",
-        {"form": form, "pending": email_change.resume(request)},
+        {"form": form, "pending": email_change.resume(request), "allowed_at": allowed_at},
         status=400 if form.errors else 200,
     )
 

@@ -11,12 +11,14 @@ The change itself is one conditional UPDATE: it happens only if the account stil
 the old address, and the database's case-insensitive unique index refuses an address
 taken meanwhile. The old address then gets a notice with a signed "this was not me" link
 (7 days, works once because it only acts while the account still has the new address):
-it puts the old address back, makes the password unusable, ends every session and sends
-a password-reset link to the old address. Whoever changed the address knew the password,
-so restoring the address alone would not shut them out.
+it puts the old address back, makes the password unusable, removes any authenticator app,
+ends every session and sends a password-reset link to the old address. Whoever changed
+the address knew the password, so restoring the address alone would not shut them out.
+For the same 7 days the address cannot move again (a second move would kill the link),
+and a never-verified sign-up holding the old address gives way to the link.
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from django.conf import settings
@@ -30,7 +32,7 @@ from django.utils.crypto import constant_time_compare
 
 from accounts import sessions
 from accounts.codes import CheckResult
-from accounts.flows import password_reset
+from accounts.flows import password_reset, two_factor
 from accounts.models import EmailCode, User
 from accounts.notices import send_account_notice
 from accounts.process import CodeProcess, SendOutcome
@@ -74,6 +76,18 @@ class EmailChange(CodeProcess):
             and constant_time_compare(user.get_session_auth_hash(), self.state.get("auth_hash"))
         )
 
+    def is_valid(self) -> bool:
+        # A decoy has no account of its own to check, so it checks the asker: it must end
+        # whenever a real change would (a new password, say), or its lasting would show
+        # that the address has an account.
+        asker = self.request.user
+        return asker.is_authenticated and self.accepts(asker) and super().is_valid()
+
+    def code_bound_to(self) -> str:
+        # The account has one live CHANGE_EMAIL code; without this, the code another
+        # session had sent to the owner's own inbox would confirm this session's address.
+        return self.email.lower()
+
     def deliver_code(self, user: User, code: str) -> Delivery:
         return send_message(
             "email_change_code",
@@ -94,8 +108,24 @@ class EmailChange(CodeProcess):
             if_not_you="You do not need to do anything.",
         )
 
+    def check_code(self, candidate: str) -> CheckResult:
+        result = super().check_code(candidate)
+        if result.locked_now and self.is_decoy:
+            # The budget spent is the asker's own, so the asker hears of the lock either
+            # way: a lock notice for free addresses only would name the taken ones.
+            self.on_locked(self.request.user)
+        return result
+
     def on_locked(self, user: User) -> None:
         send_message("code_lock", user.email, {"what": "changing your e-mail address", "hours": 1})
+
+
+def next_change_allowed_at(user: User) -> datetime | None:
+    """Return when the user may move the address again, or None if they may now."""
+    if user.email_changed_at is None:
+        return None
+    allowed = user.email_changed_at + UNDO_LIFETIME
+    return allowed if allowed > timezone.now() else None
 
 
 def start(request: HttpRequest, new_email: str) -> SendOutcome:
@@ -129,8 +159,9 @@ def confirm(request: HttpRequest, process: EmailChange, code: str) -> tuple[Resu
     old, new = process.old_email, process.email
     try:
         with transaction.atomic():
+            now = timezone.now()
             changed = User.objects.filter(pk=user.pk, email=old).update(
-                email=new, email_verified_at=timezone.now()
+                email=new, email_verified_at=now, email_changed_at=now
             )
     except IntegrityError:  # the unique index on lower(email): someone else has it now
         return Result.TAKEN, result
@@ -171,8 +202,8 @@ def _tell_old_address(user: User, old: str) -> None:
         action_expires=f"{UNDO_LIFETIME.days} days",
         if_not_you=(
             "If this was not you, use the link above: your address comes back, every session "
-            "is signed out, the password stops working and we send a link to choose a new one "
-            "to this address."
+            "is signed out, the password and any authenticator app stop working and we send "
+            "a link to choose a new password to this address."
         ),
     )
 
@@ -192,8 +223,16 @@ def undo(request: HttpRequest, token: str) -> Result:
         return Result.GONE
     try:
         with transaction.atomic():
+            # A sign-up never verified proves nothing about the address (anyone may start
+            # one, e.g. whoever moved the account, to block this link): it gives way.
+            User.objects.filter(email__iexact=data["old"], email_verified_at=None).exclude(
+                pk=data["u"]
+            ).delete()
             restored = User.objects.filter(pk=data["u"], email=data["new"]).update(
-                email=data["old"], email_verified_at=timezone.now(), password=make_password(None)
+                email=data["old"],
+                email_verified_at=timezone.now(),
+                email_changed_at=None,
+                password=make_password(None),
             )
     except IntegrityError:
         return Result.TAKEN
@@ -202,5 +241,8 @@ def undo(request: HttpRequest, token: str) -> Result:
     user = User.objects.get(pk=data["u"])
     record(request, Action.EMAIL_CHANGE_UNDONE, actor=None, target=user)
     sessions.end_all_sessions(request, user, reason="email_change_undone")
+    # Whoever moved the address may have set up an app of their own (before or after the
+    # move): left in place, it would keep the owner out once the password is reset.
+    two_factor.remove_authenticator(user)
     password_reset.send_reset_link(user)
     return Result.CHANGED

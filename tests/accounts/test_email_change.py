@@ -226,7 +226,12 @@ def test_two_accounts_confirming_the_same_address_at_once_get_it_once():
 
     people = [UserFactory() for _ in range(6)]
     codes = {
-        p.pk: issue_email_code(p, EmailCode.Purpose.CHANGE_EMAIL, timedelta(minutes=10))
+        p.pk: issue_email_code(
+            p,
+            EmailCode.Purpose.CHANGE_EMAIL,
+            timedelta(minutes=10),
+            bound_to="wanted@example.org",
+        )
         for p in people
     }
 

@@ -12,6 +12,8 @@ import pytest
 from django.conf import settings
 from django.urls import URLPattern, get_resolver
 
+from accounts.sessions import MAX_SESSIONS_PER_USER
+
 ROOT = Path(__file__).resolve().parents[2]
 PENDING = "PENDING-selfservice"
 TEST_REF = re.compile(r"`(tests/[\w/]+\.py)::(\w+)`")
@@ -153,4 +155,5 @@ def test_the_readme_documents_session_lifetimes_and_concurrency():
     assert "`HYGATE_SESSION_IDLE_TIMEOUT` (2 weeks)" in text
     assert "`HYGATE_SESSION_MAX_AGE` (30 days)" in text
     assert "AAL2 re-authentication (30 minutes idle, 12 hours at most)" in text
-    assert "there is no cap" in text
+    assert f"up to {MAX_SESSIONS_PER_USER} browsers at once" in text
+    assert "ends the least recently used session" in text
