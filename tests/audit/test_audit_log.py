@@ -200,10 +200,15 @@ def test_a_failed_send_is_recorded_with_its_hygate_error_code(client, resend_api
 def test_a_burst_of_wrong_passwords_from_one_ip_is_stopped_and_recorded():
     victims = [UserFactory() for _ in range(10)]
     attacker = Client(REMOTE_ADDR="192.0.2.66")
-    statuses = [
-        attacker.post(LOGIN, {"email": victims[n % 10].email, "password": f"guess {n}"}).status_code
-        for n in range(50)
-    ]
+    # Frozen: the limit counts in fixed one-minute windows, and a burst that straddled a
+    # minute boundary would start a new window half-way.
+    with time_machine.travel("2026-11-25 10:00:05+00:00", tick=False):
+        statuses = [
+            attacker.post(
+                LOGIN, {"email": victims[n % 10].email, "password": f"guess {n}"}
+            ).status_code
+            for n in range(50)
+        ]
 
     assert statuses[:30] == [400] * 30
     assert set(statuses[30:]) == {429}

@@ -1,6 +1,7 @@
 """Attacks on organisations and invitations: each test is one way in that stays shut."""
 
 import pytest
+import time_machine
 from django.test import Client
 from django.urls import reverse
 
@@ -42,6 +43,7 @@ def test_an_admin_cannot_take_over_an_owners_invitation_by_inviting_the_address_
     assert outbox == []
 
 
+@time_machine.travel("2026-11-25 10:00:05+00:00", tick=False)  # fixed rate-limit windows
 def test_a_new_organisation_buys_no_more_invitations_a_day(client, outbox):
     spammer = UserFactory()
     client.force_login(spammer)
@@ -99,6 +101,7 @@ def test_the_invitation_mail_is_the_inviters_words_only_in_one_line_places(clien
     assert link_in(mail).startswith("https://id.example.test/invitations/")
 
 
+@time_machine.travel("2026-11-25 10:00:05+00:00", tick=False)  # fixed rate-limit windows
 def test_creating_organisations_is_rate_limited_like_every_other_change(client, user):
     client.force_login(user)
     for n in range(60):

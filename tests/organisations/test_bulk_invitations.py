@@ -1,6 +1,7 @@
 """An owner pastes a list of addresses; the page answers at once and the mail follows."""
 
 import pytest
+import time_machine
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -89,6 +90,7 @@ def test_more_than_a_thousand_lines_are_refused_whole(client, owner, outbox):
     assert not Invitation.objects.exists() and outbox == []
 
 
+@time_machine.travel("2026-11-25 10:00:05+00:00", tick=False)  # fixed rate-limit windows
 def test_a_thousand_bulk_invitations_a_day_is_the_cap(client, owner, outbox, settings):
     settings.HYGATE_RATE_LIMIT_RULES = {
         **settings.HYGATE_RATE_LIMIT_RULES,
@@ -131,6 +133,7 @@ def test_a_list_cannot_take_over_an_owners_pending_invitation(client, owner, out
     assert (pending.role, pending.invited_by) == (Role.OWNER, owner.user)
 
 
+@time_machine.travel("2026-11-25 10:00:05+00:00", tick=False)  # fixed rate-limit windows
 def test_new_organisations_buy_no_more_bulk_invitations_a_day(client, owner, outbox, settings):
     settings.HYGATE_RATE_LIMIT_RULES = {
         **settings.HYGATE_RATE_LIMIT_RULES,
