@@ -137,6 +137,14 @@ class LoginForm(forms.Form):
 
 
 class CodeForm(forms.Form):
+    """A 6-digit code from an e-mail or an app: spaces and dashes dropped, ASCII digits only.
+
+    Subclasses say where the code comes from with their label and format message.
+    """
+
+    format_message = ERRORS["code_format"]
+    format_code = "code_format"
+
     code = forms.CharField(
         label="Code",
         max_length=20,
@@ -148,13 +156,16 @@ class CodeForm(forms.Form):
                 "size": 8,
             }
         ),
-        error_messages={"required": ERRORS["code_format"]},
     )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["code"].error_messages["required"] = self.format_message
 
     def clean_code(self) -> str:
         code = normalise_code(self.cleaned_data["code"])
         if len(code) != CODE_DIGITS or not code.isascii() or not code.isdigit():
-            raise forms.ValidationError(ERRORS["code_format"], code="code_format")
+            raise forms.ValidationError(self.format_message, code=self.format_code)
         return code
 
     def add_check_error(self, outcome: str, attempts_left: int = 0, wait: int = 0) -> None:
@@ -174,17 +185,8 @@ class PasswordResetRequestForm(forms.Form):
 class SecondStepCodeForm(CodeForm):
     """The 6-digit code of the second step: e-mailed, or from the authenticator app."""
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["code"].error_messages["required"] = ERRORS["second_step_code_format"]
-
-    def clean_code(self) -> str:
-        code = normalise_code(self.cleaned_data["code"])
-        if len(code) != CODE_DIGITS or not code.isascii() or not code.isdigit():
-            raise forms.ValidationError(
-                ERRORS["second_step_code_format"], code="second_step_code_format"
-            )
-        return code
+    format_message = ERRORS["second_step_code_format"]
+    format_code = "second_step_code_format"
 
 
 class RecoveryCodeForm(forms.Form):

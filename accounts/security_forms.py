@@ -4,6 +4,7 @@ from django import forms
 
 from accounts import recovery
 from accounts.codes import normalise_code
+from accounts.forms import CodeForm
 from accounts.models import SecurityPolicy
 from accounts.totp import DIGITS
 
@@ -77,26 +78,14 @@ class StepUpForm(PasswordForm):
         return recovery.normalise(self.cleaned_data["recovery_code"])
 
 
-class TotpCodeForm(forms.Form):
-    code = forms.CharField(
-        label="Code from the app",
-        max_length=20,
-        widget=forms.TextInput(
-            attrs={
-                "autocomplete": "one-time-code",
-                "inputmode": "numeric",
-                "autofocus": True,
-                "size": 8,
-            }
-        ),
-        error_messages={"required": ERRORS["code_format"]},
-    )
+class TotpCodeForm(CodeForm):
+    """A code from the authenticator app being set up."""
 
-    def clean_code(self) -> str:
-        code = normalise_code(self.cleaned_data["code"])
-        if len(code) != DIGITS or not code.isascii() or not code.isdigit():
-            raise forms.ValidationError(ERRORS["code_format"], code="code_format")
-        return code
+    format_message = ERRORS["code_format"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["code"].label = "Code from the app"
 
 
 class SecurityPolicyForm(forms.Form):

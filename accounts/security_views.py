@@ -29,7 +29,7 @@ from accounts.security_forms import (
     StepUpForm,
     TotpCodeForm,
 )
-from accounts.views import _tell_send_outcome as tell_send_outcome
+from accounts.views import tell_send_outcome
 from audit.events import recent_for
 from core.access import settings_permission_required
 from core.ratelimit import consume, rate_limit, release, too_many_requests

@@ -24,7 +24,7 @@ from accounts.forms import (
 )
 from accounts.security_forms import ERRORS as STEP_UP_ERRORS
 from accounts.security_views import step_up_required
-from accounts.views import _tell_send_outcome as tell_send_outcome
+from accounts.views import tell_send_outcome
 from audit.events import Action, record
 from core.ratelimit import consume, rate_limit, release, too_many_requests
 

@@ -34,7 +34,7 @@ from core.redirects import REDIRECT_FIELD_NAME, requested_next
 SEND_FAILED = "We could not send the e-mail. Please try again in a moment with “Send a new code”."
 
 
-def _tell_send_outcome(request: HttpRequest, outcome: SendOutcome | None, email: str = "") -> None:
+def tell_send_outcome(request: HttpRequest, outcome: SendOutcome | None, email: str = "") -> None:
     """Say on the next page what became of the code that was asked for.
 
     Without `email` (a code sent on the way, not asked for), a cooldown goes unsaid: the
@@ -70,7 +70,7 @@ def signup_view(request: HttpRequest) -> HttpResponse:
             name=form.cleaned_data["name"],
             next_url=requested_next(request),
         )
-        _tell_send_outcome(request, outcome)
+        tell_send_outcome(request, outcome)
         return redirect("accounts:verify")
     return render(
         request,
@@ -96,7 +96,7 @@ def verify_view(request: HttpRequest) -> HttpResponse:
         if user is not None:
             messages.success(request, "Your e-mail address is confirmed. Welcome to Hygate.")
             step = login_flow.begin(request, user, process.next_url, inbox_proven=True)
-            _tell_send_outcome(request, step.sent)
+            tell_send_outcome(request, step.sent)
             return redirect(step.url)
         form.add_check_error(result.outcome, result.attempts_left, result.wait_seconds)
     return render(
@@ -120,7 +120,7 @@ def verify_resend_view(request: HttpRequest) -> HttpResponse:
     process = verification.resume(request)
     if process is None:
         return redirect("accounts:login")
-    _tell_send_outcome(request, process.send_code(), process.email)
+    tell_send_outcome(request, process.send_code(), process.email)
     return redirect("accounts:verify")
 
 
@@ -148,7 +148,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             step = login_flow.begin(
                 request, user, requested_next(request), remember=form.cleaned_data["remember"]
             )
-            _tell_send_outcome(request, step.sent)
+            tell_send_outcome(request, step.sent)
             return redirect(step.url)
         form.add_error(None, ERRORS["invalid_login"])
     return render(
@@ -192,13 +192,13 @@ def login_2fa_view(request: HttpRequest) -> HttpResponse:
             messages.info(request, "Sign-in cancelled.")
             return redirect("accounts:login")
         if action == "resend":
-            _tell_send_outcome(
+            tell_send_outcome(
                 request, second_factor.send_new_code(request, pending, user), user.email
             )
             return redirect("accounts:login_2fa")
         if action == "switch":
             method = request.POST.get("method", "")
-            _tell_send_outcome(request, second_factor.switch_method(request, pending, user, method))
+            tell_send_outcome(request, second_factor.switch_method(request, pending, user, method))
             return redirect("accounts:login_2fa")
         if action == "verify" and code_form.is_valid():
             result = second_factor.check_code(
