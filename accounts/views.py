@@ -95,7 +95,9 @@ def verify_view(request: HttpRequest) -> HttpResponse:
         result, user = verification.check(request, process, form.cleaned_data["code"])
         if user is not None:
             messages.success(request, "Your e-mail address is confirmed. Welcome to Hygate.")
-            step = login_flow.begin(request, user, process.next_url, inbox_proven=True)
+            step = login_flow.begin(
+                request, user, process.next_url, inbox_proven=True, remember=process.remember
+            )
             tell_send_outcome(request, step.sent)
             return redirect(step.url)
         form.add_check_error(result.outcome, result.attempts_left, result.wait_seconds)

@@ -99,7 +99,8 @@ def begin(
     cancel(request)
     verification.clear(request)
     if not user.is_verified:
-        return NextStep(reverse("accounts:verify"), verification.start(request, user, next_url))
+        sent = verification.start(request, user, next_url, remember=remember)
+        return NextStep(reverse("accounts:verify"), sent)
     pending = PendingSignIn.initiate(
         request,
         user_id=user.pk,

@@ -46,6 +46,10 @@ class EmailVerification(CodeProcess):
     def next_url(self) -> str:
         return self.state.get("next_url", "")
 
+    @property
+    def remember(self) -> bool:
+        return self.state.get("remember", True) is not False
+
     def accepts(self, user: User) -> bool:
         return (
             user.is_active
@@ -96,12 +100,19 @@ def send_account_exists_notice(owner: User) -> Delivery:
 
 
 def start(
-    request: HttpRequest, user: User, next_url: str = "", *, password: str = "", name: str = ""
+    request: HttpRequest,
+    user: User,
+    next_url: str = "",
+    *,
+    password: str = "",
+    name: str = "",
+    remember: bool = True,
 ) -> SendOutcome:
     """Wait for the user's code in this session and send one, as the account's budget allows.
 
     `password` and `name`, from a second sign-up with the same unverified address, take
-    effect only once the code that proves the address is confirmed.
+    effect only once the code that proves the address is confirmed. `remember` is the
+    sign-in's "Keep me signed in", kept for the session the code opens.
     """
     process = EmailVerification.initiate(
         request,
@@ -112,6 +123,7 @@ def start(
         auth_hash=user.get_session_auth_hash(),
         new_password_hash=make_password(password) if password else "",
         new_name=name,
+        remember=remember,
     )
     return process.send_code()
 

@@ -168,3 +168,11 @@ def test_keep_me_signed_in_is_on_unless_unticked(client, user):
 
     sign_in(client, user)  # a form posted without the box: a shared computer
     assert client.session.get_expire_at_browser_close() is True
+
+
+def test_keep_me_signed_in_unticked_holds_through_the_verification_code(client, outbox):
+    user = UserFactory(unverified=True)
+    sign_in(client, user)  # the box unticked: a shared computer
+    client.post(VERIFY, {"code": code_in(outbox[-1])})
+    assert "_auth_user_id" in client.session
+    assert client.session.get_expire_at_browser_close() is True
