@@ -18,6 +18,7 @@ from functools import partial
 from typing import Any, ClassVar, Self
 
 from django.http import HttpRequest
+from django.utils.crypto import constant_time_compare
 
 from accounts import codes
 from accounts.codes import CheckResult, CodeCheck, SendClaim, SendRefusal
@@ -67,6 +68,14 @@ class SessionProcess:
     def is_valid(self) -> bool:
         """Say whether the process may go on (a flow's own checks; fresh is checked apart)."""
         return True
+
+    def password_unchanged(self, user: User) -> bool:
+        """Say whether the account's password is the one it had when the process started.
+
+        Flows store `auth_hash=user.get_session_auth_hash()` when they start; a new password
+        since then ends the process, as it ends every session.
+        """
+        return constant_time_compare(user.get_session_auth_hash(), self.state.get("auth_hash", ""))
 
     def save(self) -> None:
         self.request.session[self.session_key] = self.state

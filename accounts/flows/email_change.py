@@ -28,7 +28,6 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.crypto import constant_time_compare
 
 from accounts import sessions
 from accounts.codes import CheckResult
@@ -73,7 +72,7 @@ class EmailChange(CodeProcess):
             user.is_active
             and user.pk == self.request.user.pk
             and user.email == self.old_email
-            and constant_time_compare(user.get_session_auth_hash(), self.state.get("auth_hash"))
+            and self.password_unchanged(user)
         )
 
     def is_valid(self) -> bool:

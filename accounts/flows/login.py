@@ -40,7 +40,7 @@ class PendingSignIn(SessionProcess):
     def user(self) -> User | None:
         """The signing-in user while the account is active and its password unchanged."""
         user = User.objects.filter(pk=self.state.get("user_id"), is_active=True).first()
-        if user is None or user.get_session_auth_hash() != self.state.get("auth_hash"):
+        if user is None or not self.password_unchanged(user):
             return None
         return user
 

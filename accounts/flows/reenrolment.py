@@ -11,7 +11,6 @@ already proves the inbox with an e-mailed code (accounts.flows.second_factor).
 from datetime import timedelta
 
 from django.http import HttpRequest
-from django.utils.crypto import constant_time_compare
 
 from accounts.codes import CheckResult
 from accounts.models import EmailCode, User
@@ -41,7 +40,7 @@ class ReEnrolment(CodeProcess):
             user.is_active
             and user.pk == self.request.user.pk
             and user.two_factor_reset_at is not None
-            and constant_time_compare(user.get_session_auth_hash(), self.state.get("auth_hash"))
+            and self.password_unchanged(user)
         )
 
     def deliver_code(self, user: User, code: str) -> Delivery:

@@ -18,7 +18,6 @@ from datetime import timedelta
 from enum import StrEnum
 
 from django.http import HttpRequest
-from django.utils.crypto import constant_time_compare
 
 from accounts import codes, recovery
 from accounts.codes import CheckResult, CodeCheck
@@ -44,9 +43,7 @@ class SignInCode(CodeProcess):
     resend_cooldown = RESEND_COOLDOWN
 
     def accepts(self, user: User) -> bool:
-        return user.is_active and constant_time_compare(
-            user.get_session_auth_hash(), self.state.get("auth_hash")
-        )
+        return user.is_active and self.password_unchanged(user)
 
     def deliver_code(self, user: User, code: str) -> Delivery:
         return send_message(

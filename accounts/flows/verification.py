@@ -20,7 +20,6 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.crypto import constant_time_compare
 
 from accounts.codes import CheckResult
 from accounts.models import EmailCode, User
@@ -51,11 +50,7 @@ class EmailVerification(CodeProcess):
         return self.state.get("remember", True) is not False
 
     def accepts(self, user: User) -> bool:
-        return (
-            user.is_active
-            and not user.is_verified
-            and constant_time_compare(user.get_session_auth_hash(), self.state.get("auth_hash"))
-        )
+        return user.is_active and not user.is_verified and self.password_unchanged(user)
 
     def deliver_code(self, user: User, code: str) -> Delivery:
         return send_verification_code(user, code)
