@@ -224,15 +224,13 @@ def _new_password_field(label: str) -> forms.CharField:
     )
 
 
-class PasswordChangeForm(forms.Form):
-    """The current password (and second factor, if set up) and the new one, twice."""
+class SecondFactorFields(forms.Form):
+    """The second factor of a step-up: the app's code or a recovery code, both optional.
 
-    current_password = forms.CharField(
-        label="Current password",
-        strip=False,
-        max_length=4096,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
-    )
+    Forms that re-authenticate put these beside the password and drop them for a user
+    without an authenticator app (`with_second_factor=False`).
+    """
+
     code = forms.CharField(
         label="Code from your authenticator app",
         required=False,
@@ -249,15 +247,9 @@ class PasswordChangeForm(forms.Form):
             attrs={"autocomplete": "one-time-code", "autocapitalize": "none", "spellcheck": "false"}
         ),
     )
-    new_password1 = _new_password_field("New password")
-    new_password2 = _new_password_field("New password again")
 
-    def __init__(self, user: User, *args, with_second_factor: bool = False, **kwargs) -> None:
+    def __init__(self, *args, with_second_factor: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.user = user
-        self.fields[
-            "new_password1"
-        ].help_text = password_validation.password_validators_help_text_html()
         if not with_second_factor:
             del self.fields["code"]
             del self.fields["recovery_code"]
@@ -267,6 +259,28 @@ class PasswordChangeForm(forms.Form):
 
     def clean_recovery_code(self) -> str:
         return recovery.normalise(self.cleaned_data["recovery_code"])
+
+
+class PasswordChangeForm(SecondFactorFields):
+    """The current password (and second factor, if set up) and the new one, twice."""
+
+    field_order = ["current_password", "code", "recovery_code", "new_password1", "new_password2"]
+
+    current_password = forms.CharField(
+        label="Current password",
+        strip=False,
+        max_length=4096,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
+    )
+    new_password1 = _new_password_field("New password")
+    new_password2 = _new_password_field("New password again")
+
+    def __init__(self, user: User, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields[
+            "new_password1"
+        ].help_text = password_validation.password_validators_help_text_html()
 
     def clean(self) -> dict:
         cleaned = super().clean()

@@ -2,9 +2,7 @@
 
 from django import forms
 
-from accounts import recovery
-from accounts.codes import normalise_code
-from accounts.forms import CodeForm
+from accounts.forms import CodeForm, SecondFactorFields
 from accounts.models import SecurityPolicy
 from accounts.totp import DIGITS
 
@@ -45,37 +43,10 @@ class PasswordForm(forms.Form):
     )
 
 
-class StepUpForm(PasswordForm):
+class StepUpForm(SecondFactorFields, PasswordForm):
     """The password again and, for a user with an authenticator app, one of its codes."""
 
-    code = forms.CharField(
-        label="Code from your authenticator app",
-        required=False,
-        max_length=20,
-        widget=forms.TextInput(
-            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "size": 8}
-        ),
-    )
-    recovery_code = forms.CharField(
-        label="Or a recovery code",
-        required=False,
-        max_length=40,
-        widget=forms.TextInput(
-            attrs={"autocomplete": "one-time-code", "autocapitalize": "none", "spellcheck": "false"}
-        ),
-    )
-
-    def __init__(self, *args, with_second_factor: bool = False, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        if not with_second_factor:
-            del self.fields["code"]
-            del self.fields["recovery_code"]
-
-    def clean_code(self) -> str:
-        return normalise_code(self.cleaned_data["code"])
-
-    def clean_recovery_code(self) -> str:
-        return recovery.normalise(self.cleaned_data["recovery_code"])
+    field_order = ["password", "code", "recovery_code"]
 
 
 class TotpCodeForm(CodeForm):
