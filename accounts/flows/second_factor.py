@@ -92,7 +92,7 @@ def start(
     requirement = two_factor.required_for(user)
     if requirement is None or (inbox_proven and requirement == Requirement.EMAIL):
         return False, None
-    accepted = sorted(two_factor.accepted_methods(user))
+    accepted = sorted(two_factor.accepted_methods(user, requirement))
     if requirement == Requirement.ENROL:
         accepted = [Method.EMAIL.value]  # the inbox first, then the new authenticator
     method = Method.TOTP.value if Method.TOTP.value in accepted else Method.EMAIL.value

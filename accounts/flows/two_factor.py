@@ -107,13 +107,17 @@ def required_for(user: User) -> str | None:
     return Requirement.TOTP.value if enrolled else None
 
 
-def accepted_methods(user: User) -> set[str]:
-    """Return the methods the second step accepts from the user; recovery codes always count."""
+def accepted_methods(user: User, requirement: str | None = None) -> set[str]:
+    """Return the methods the second step accepts from the user; recovery codes always count.
+
+    Pass the `requirement` already worked out by `required_for(user)` to save its queries.
+    """
+    requirement = requirement if requirement is not None else required_for(user)
     accepted = {
         Requirement.EMAIL: {Method.EMAIL.value},
         Requirement.TOTP: {Method.TOTP.value},
         Requirement.EITHER: {Method.EMAIL.value, Method.TOTP.value},
-    }.get(required_for(user), set())
+    }.get(requirement, set())
     if recovery.remaining(user):
         accepted = accepted | {Method.RECOVERY.value}
     return accepted
