@@ -26,6 +26,8 @@ from tests.factories import (
 from tests.fakes.smtp_server import SMTP_PASSWORD, SMTP_USER, SMTPServer, free_port
 from tests.mailbox import code_in
 
+UNDO = "/accounts/email/change/undo/forged-token/"
+
 
 class Pages(dict[str, str]):
     """The HTML of each page the checker reads, by a name that says what it shows."""
@@ -53,6 +55,10 @@ def signing_up_and_in(pages: Pages) -> None:
         ),
     )
     pages.keep("verify with errors", visitor.post("/accounts/verify/", {"code": "12"}))
+    member = Client()
+    member.post("/accounts/login/", {"email": UserFactory().email, "password": DEFAULT_PASSWORD})
+    pages.keep("security, with this session listed", member.get("/accounts/security/"))
+    pages.keep("sign-out", member.get("/accounts/logout/"))
     pages.keep(
         "sign-in with errors",
         Client().post("/accounts/login/", {"email": "someone@example.com", "password": "wrong"}),
@@ -88,6 +94,11 @@ def second_step(pages: Pages) -> None:
     pages.keep(
         "second step, required app set-up with errors",
         enrolling.post("/accounts/login/2fa/enrol/", {"code": "000000"}),
+    )
+    secret = shown_secret(pages["second step, required app set-up"])
+    pages.keep(
+        "second step, app set up and recovery codes shown",
+        enrolling.post("/accounts/login/2fa/enrol/", {"code": app_code(secret)}),
     )
     SecurityPolicyFactory(two_factor_policy="off")
 
@@ -151,6 +162,8 @@ def own_account(pages: Pages) -> None:
         newcomer.post("/accounts/email/change/", {"email": "not an address"}),
     )
     pages.keep("security before an app", newcomer.get("/accounts/security/"))
+    pages.keep("e-mail change undo, unknown link", newcomer.get(UNDO), status=(400,))
+    pages.keep("e-mail change undo refused", newcomer.post(UNDO), status=(400,))
     pages.keep("password change", newcomer.get("/accounts/password/change/"))
     pages.keep(
         "e-mail change code",
