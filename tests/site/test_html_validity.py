@@ -20,6 +20,7 @@ pytestmark = pytest.mark.django_db
 
 VNU_JAR = Path(settings.BASE_DIR) / ".tools/node_modules/vnu-jar/build/dist/vnu.jar"
 INSTALL = "`make test` installs it (npm install vnu-jar into .tools/) when npm and java exist"
+JAVA = "Debian: apt-get install default-jre-headless; .ci/run installs it"
 # Attributes that name other elements of the page by id; the checker does not follow them.
 REFERENCES = ("aria-describedby", "aria-labelledby", "aria-controls", "for", "form", "list")
 
@@ -82,13 +83,14 @@ def nu_html_checker(files: list[Path]) -> list[str]:
     ]
 
 
-def test_the_main_pages_are_valid_html_to_the_nu_html_checker(pages, tmp_path):
+def test_the_main_pages_are_valid_html_to_the_nu_html_checker(request, tmp_path):
     if shutil.which("java") is None:
-        pytest.skip(f"java is not installed, so the Nu HTML checker cannot run; {INSTALL}")
+        pytest.skip(f"java is not installed, so the Nu HTML checker cannot run ({JAVA})")
     if not VNU_JAR.exists():
         pytest.skip(
             f"the Nu HTML checker ({VNU_JAR.relative_to(settings.BASE_DIR)}) is missing; {INSTALL}"
         )
+    pages = request.getfixturevalue("pages")  # rendered only when the checker can read them
     files = []
     for name, html in pages.items():
         files.append(tmp_path / f"{name.replace(' ', '-').replace(',', '')}.html")
