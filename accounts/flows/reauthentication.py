@@ -107,6 +107,11 @@ def is_recent(request: HttpRequest) -> bool:
     return 0 <= time.time() - at < LIFETIME_SECONDS
 
 
+def stepped_up_at(request: HttpRequest) -> float | None:
+    """Return when this session's current window for changes opened, if one is open."""
+    return request.session[SESSION_KEY] if is_recent(request) else None
+
+
 def seconds_left(request: HttpRequest) -> int:
     """Return how long the current window for changes stays open."""
     if not is_recent(request):

@@ -7,6 +7,7 @@ methods through the rest. Everything takes a user object, not `request.user`: un
 user's methods e-mails them a notice.
 """
 
+from datetime import datetime
 from enum import StrEnum
 from typing import NamedTuple
 
@@ -191,6 +192,22 @@ def remove_authenticator(user: User) -> bool:
         record(None, Action.AUTHENTICATOR_REMOVED, actor=user, target=user)
         send_notice(user, "authenticator_removed")
     return was_active
+
+
+def remove_factors_added_since(user: User, since: datetime) -> None:
+    """Remove an authenticator confirmed since `since`, and recovery codes made since then.
+
+    Recovery codes of an app that stays but were made since then go too: they would pass
+    the second step as well as the app does.
+    """
+    authenticator = active_authenticator(user)
+    if authenticator is not None and authenticator.confirmed_at >= since:
+        remove_authenticator(user)
+        return
+    Authenticator.objects.filter(user=user, confirmed_at=None).delete()
+    newer, _ = RecoveryCode.objects.filter(user=user, created_at__gte=since).delete()
+    if newer:
+        record(None, Action.RECOVERY_CODES_REMOVED, actor=user, target=user, count=newer)
 
 
 def regenerate_recovery_codes(user: User) -> list[str]:
