@@ -183,7 +183,7 @@ class Authenticator(models.Model):
         max_length=64,
         blank=True,
         default="",
-        help_text="SHA-256 of the \"this was not me\" link in the notice of its set-up.",
+        help_text='SHA-256 of the "this was not me" link in the notice of its set-up.',
     )
 
     def __str__(self) -> str:

@@ -39,9 +39,10 @@ def enrol_with_inbox(client: Client, outbox) -> str:
     assert client.get(ENROL)["Location"] == REENROL
     sent = len(outbox)
     assert client.post(REENROL, {"action": "send"})["Location"] == REENROL
-    assert client.post(REENROL, {"action": "verify", "code": code_in(outbox[sent])})[
-        "Location"
-    ] == ENROL
+    assert (
+        client.post(REENROL, {"action": "verify", "code": code_in(outbox[sent])})["Location"]
+        == ENROL
+    )
     client.post(ENROL, {"action": "start"})
     secret = shown_secret(client.get(ENROL).content.decode())
     assert client.post(ENROL, {"action": "confirm", "code": app_code(secret)}).status_code == 200
