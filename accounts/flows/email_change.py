@@ -184,10 +184,11 @@ def undo_token(user: User, old: str, stepped_up_at: float | None = None) -> str:
     later change replaces, so a used or superseded link never acts again; and it carries
     the step-up time, since when every added second factor is the mover's.
     """
-    at = user.email_changed_at.timestamp()
-    since = stepped_up_at if stepped_up_at is not None else at - reauthentication.LIFETIME_SECONDS
+    at = user.email_changed_at
+    if stepped_up_at is None:
+        stepped_up_at = at.timestamp() - reauthentication.LIFETIME_SECONDS
     return signing.dumps(
-        {"u": user.pk, "old": old, "new": user.email, "at": at, "since": since},
+        {"u": user.pk, "old": old, "new": user.email, "at": at.isoformat(), "since": stepped_up_at},
         salt=_UNDO_SALT,
         compress=True,
     )
@@ -201,13 +202,14 @@ def read_undo_token(token: str) -> dict | None:
         return None
     if not isinstance(data, dict) or not {"u", "old", "new", "at", "since"} <= data.keys():
         return None
-    if not all(isinstance(data[key], int | float) for key in ("at", "since")):
+    if not isinstance(data["at"], str) or not isinstance(data["since"], int | float):
         return None
     return data
 
 
 def _changed_at(data: dict) -> datetime:
-    return datetime.fromtimestamp(data["at"], tz=UTC)
+    # The exact stored value (microseconds included), so the link names one change only.
+    return datetime.fromisoformat(data["at"])
 
 
 def _tell_old_address(user: User, old: str, stepped_up_at: float | None) -> None:

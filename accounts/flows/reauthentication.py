@@ -139,13 +139,20 @@ def _check_second_factor(user: User, code: str, recovery_code: str) -> CheckResu
 
 
 def confirm_identity(
-    request: HttpRequest, password: str, code: str = "", recovery_code: str = ""
+    request: HttpRequest,
+    password: str,
+    code: str = "",
+    recovery_code: str = "",
+    *,
+    fresh_email_code: bool = False,
 ) -> tuple[Outcome, int]:
     """Check the signed-in user's password and, if they have one, their second factor.
 
     Returns the outcome and, when the second step is locked, the seconds it stays locked.
     The password is checked first, so someone who does not know it cannot spend the
-    owner's code budget.
+    owner's code budget. An e-mailed code typed at a step-up in this session within its
+    5 minutes counts, unless `fresh_email_code` (the step-up itself always wants a new one,
+    or the password alone would keep its window open for ever).
     """
     user = request.user
     stored = user.password
@@ -154,7 +161,7 @@ def confirm_identity(
     if user.password != stored:
         # The right password was re-hashed with new parameters; keep this session valid.
         update_session_auth_hash(request, user)
-    if needs_email_code(user) and not passed_with_email_code(request):
+    if needs_email_code(user) and (fresh_email_code or not passed_with_email_code(request)):
         return _check_email_code(request, user, code)
     if needs_second_factor(user):
         if recovery_code and not recovery.looks_like_code(recovery_code):
@@ -176,7 +183,7 @@ def reauthenticate(
 ) -> tuple[Outcome, int]:
     """Confirm the user's identity and, if it passes, open a 5-minute window for changes."""
     with_email_code = needs_email_code(request.user)
-    outcome, wait = confirm_identity(request, password, code, recovery_code)
+    outcome, wait = confirm_identity(request, password, code, recovery_code, fresh_email_code=True)
     if outcome is Outcome.PASSED:
         # A new session key at every authentication, re-authentication included (ASVS
         # 7.2.4): a key seen before the step-up opens no window for changes.

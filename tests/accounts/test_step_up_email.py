@@ -110,3 +110,20 @@ def test_a_sign_in_code_does_not_pass_the_step_up(outbox):
             PASSWORD, {"password": DEFAULT_PASSWORD, "code": sign_in_code, "next": ENROL}
         )
     assert refused.status_code == 400
+
+
+def test_an_open_window_is_not_kept_open_with_the_password_alone(outbox):
+    SecurityPolicyFactory(two_factor_policy="email")
+    owner = UserFactory(email="owner@example.com")
+    with time_machine.travel(NOON, tick=False) as clock:
+        laptop = sign_in_with_inbox(owner, outbox)
+        clock.shift(timedelta(seconds=31))
+        laptop.post(PASSWORD, {"action": "send", "next": ENROL})
+        code = code_in(outbox[-1])
+        passed = laptop.post(PASSWORD, {"password": DEFAULT_PASSWORD, "code": code, "next": ENROL})
+        assert passed["Location"] == ENROL
+        clock.shift(timedelta(minutes=4))
+        again = laptop.post(PASSWORD, {"password": DEFAULT_PASSWORD, "next": ENROL})
+        assert again.status_code == 400
+        clock.shift(timedelta(minutes=1))
+        assert laptop.get(ENROL)["Location"].startswith(PASSWORD)
