@@ -179,6 +179,12 @@ class Authenticator(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     last_used_step = models.BigIntegerField(default=0)
+    disown_token_hash = models.CharField(
+        max_length=64,
+        blank=True,
+        default="",
+        help_text='SHA-256 of the "this was not me" link in the notice of its set-up.',
+    )
 
     def __str__(self) -> str:
         state = "active" if self.confirmed_at else "not confirmed"

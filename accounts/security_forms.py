@@ -15,6 +15,7 @@ ERRORS = {
     ),
     "no_enrolment": "Start setting up an authenticator app first.",
     "code_needed": "Enter the code your authenticator app shows, or one of your recovery codes.",
+    "email_code_needed": "Enter the code we e-mailed you. No code yet? Ask for one below.",
     "wrong_code": "That code is not right, or it was already used.",
     "locked": (
         "Too many wrong codes were entered for this account. Its second step is locked for "
@@ -44,9 +45,17 @@ class PasswordForm(forms.Form):
 
 
 class StepUpForm(SecondFactorFields, PasswordForm):
-    """The password again and, for a user with an authenticator app, one of its codes."""
+    """The password again and the second factor: an app's code, or a code e-mailed for it."""
 
     field_order = ["password", "code", "recovery_code"]
+
+    def __init__(self, *args, with_email_code: bool = False, **kwargs) -> None:
+        if with_email_code:
+            kwargs["with_second_factor"] = True
+        super().__init__(*args, **kwargs)
+        if with_email_code:
+            self.fields["code"].label = "Code from the e-mail"
+            del self.fields["recovery_code"]
 
 
 class TotpCodeForm(CodeForm):

@@ -19,7 +19,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from accounts import recovery, sessions
-from accounts.flows import reauthentication, reenrolment, two_factor
+from accounts.flows import disown_authenticator, reauthentication, reenrolment, two_factor
 from accounts.forms import CodeForm, in_words
 from accounts.models import SecurityPolicy
 from accounts.security_forms import (
@@ -53,7 +53,7 @@ def _back_to(request: HttpRequest) -> str:
     """Return the page behind the step-up the user was on, never a page elsewhere."""
     candidate = requested_next(request)
     home = reverse("accounts:security")
-    allowed = (home, reverse("accounts:email_change"))
+    allowed = (home, reverse("accounts:email_change"), reverse("accounts:password_change"))
     return candidate if candidate.startswith(allowed) else home
 
 
@@ -121,8 +121,14 @@ def end_other_sessions_view(request: HttpRequest) -> HttpResponse:
 def reauthenticate_view(request: HttpRequest) -> HttpResponse:
     """Ask for the password again (and the second factor) before a change to sign-in security."""
     with_code = reauthentication.needs_second_factor(request.user)
-    form = StepUpForm(request.POST or None, with_second_factor=with_code)
+    with_email_code = reauthentication.needs_email_code(request.user)
     email = request.user.email
+    if request.method == "POST" and with_email_code and request.POST.get("action") == "send":
+        tell_send_outcome(request, reauthentication.send_code(request), email)
+        return redirect(f"{reverse('accounts:security_reauthenticate')}?{_next_query(request)}")
+    form = StepUpForm(
+        request.POST or None, with_second_factor=with_code, with_email_code=with_email_code
+    )
     if request.method == "POST" and form.is_valid():
         # Counted before the slow hash, so passwords sent at once cannot slip past the limit.
         if wait := consume(request, "reauthenticate", key=email):
@@ -139,13 +145,28 @@ def reauthenticate_view(request: HttpRequest) -> HttpResponse:
         if outcome is reauthentication.Outcome.WRONG_PASSWORD:
             form.add_error("password", ERRORS["wrong_password"])
         else:
-            form.add_error("code", ERRORS[outcome.value].format(when=in_words(wait)))
+            key = outcome.value
+            if with_email_code and outcome is reauthentication.Outcome.CODE_NEEDED:
+                key = "email_code_needed"
+            form.add_error("code", ERRORS[key].format(when=in_words(wait)))
+    waiting = reauthentication.code_waiting(request) if with_email_code else None
     return render(
         request,
         "accounts/security_reauthenticate.html",
-        {"form": form, "next": _back_to(request), "with_code": with_code},
+        {
+            "form": form,
+            "next": _back_to(request),
+            "with_code": with_code,
+            "with_email_code": with_email_code,
+            "code_sent": waiting is not None,
+            "wait": waiting.seconds_until_resend() if waiting else 0,
+        },
         status=400 if form.errors else 200,
     )
+
+
+def _next_query(request: HttpRequest) -> str:
+    return urlencode({"next": _back_to(request)})
 
 
 @never_cache
@@ -167,6 +188,7 @@ def authenticator_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and action == "confirm" and form.is_valid():
         codes = two_factor.confirm_enrolment(user, form.cleaned_data["code"])
         if codes is not None:
+            reenrolment.finish(request)
             messages.success(request, "Your authenticator app is set up.")
             return _show_recovery_codes(request, codes)
         form.add_error("code", ERRORS["code_refused"])
@@ -187,7 +209,7 @@ def authenticator_view(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @rate_limit("verify")
 def reenrol_view(request: HttpRequest) -> HttpResponse:
-    """After a staff reset: a code e-mailed to the account before an app is set up again."""
+    """A code e-mailed to the account before its first app is set up (or one after a reset)."""
     if not reenrolment.needs_inbox_code(request):
         return redirect("accounts:security_authenticator")
     action = request.POST.get("action")
@@ -211,6 +233,28 @@ def reenrol_view(request: HttpRequest) -> HttpResponse:
             "wait": process.seconds_until_resend() if process else 0,
         },
         status=400 if form.errors else 200,
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@rate_limit("verify")
+def authenticator_undo_view(request: HttpRequest, token: str) -> HttpResponse:
+    """From the notice of a new app: confirm (POST) to remove it and end every session."""
+    if request.method == "POST":
+        removed = disown_authenticator.disown(request, token)
+        return render(
+            request,
+            "accounts/security_authenticator_undo_done.html",
+            {"removed": removed},
+            status=200 if removed else 400,
+        )
+    authenticator = disown_authenticator.pending(token)
+    return render(
+        request,
+        "accounts/security_authenticator_undo.html",
+        {"authenticator": authenticator},
+        status=200 if authenticator else 400,
     )
 
 

@@ -4,10 +4,13 @@ Each view reads its form and calls a flow (accounts.flows.password_change,
 accounts.flows.email_change); changes to how the account signs in pass the step-up first.
 """
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.formats import date_format
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -44,6 +47,14 @@ def password_change_view(request: HttpRequest) -> HttpResponse:
     sign-in, and a right one gives its count back.
     """
     user = request.user
+    if reauthentication.needs_email_code(user) and not reauthentication.passed_with_email_code(
+        request
+    ):
+        # The e-mailed code comes from the step-up page, which then brings the user back.
+        return redirect(
+            f"{reverse('accounts:security_reauthenticate')}?"
+            f"{urlencode({'next': reverse('accounts:password_change')})}"
+        )
     with_code = reauthentication.needs_second_factor(user)
     form = PasswordChangeForm(user, request.POST or None, with_second_factor=with_code)
     if request.method == "POST" and form.is_valid():

@@ -54,6 +54,11 @@ urlpatterns = [
         name="security_reenrol",
     ),
     path(
+        "security/authenticator/undo/<str:token>/",
+        security_views.authenticator_undo_view,
+        name="security_authenticator_undo",
+    ),
+    path(
         "security/authenticator/remove/",
         security_views.remove_authenticator_view,
         name="security_remove_authenticator",

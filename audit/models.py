@@ -44,6 +44,11 @@ class AuditEvent(models.Model):
         AUTHENTICATOR_ADDED = "authenticator_added", "Added an authenticator app"
         AUTHENTICATOR_REMOVED = "authenticator_removed", "Removed the authenticator app"
         RECOVERY_CODES_REGENERATED = "recovery_codes_regenerated", "Made new recovery codes"
+        RECOVERY_CODES_REMOVED = "recovery_codes_removed", "Removed recovery codes"
+        AUTHENTICATOR_DISOWNED = (
+            "authenticator_disowned",
+            "Removed an authenticator app with the link in its notice",
+        )
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

@@ -3,11 +3,13 @@
 import logging
 import re
 
-# /accounts/password/reset/<uidb64>/<token>/, /invitations/<token>/ and
-# /accounts/email/change/undo/<token>/ (a signed token: base64, "." and ":").
+# /accounts/password/reset/<uidb64>/<token>/, /invitations/<token>/,
+# /accounts/email/change/undo/<token>/ (a signed token: base64, "." and ":") and
+# /accounts/security/authenticator/undo/<token>/.
 _SECRET_PATHS = re.compile(
     r"(/accounts/password/reset/[\w-]+/)(?!set-password/)[\w-]+(/?)"
-    r"|(/invitations/|/accounts/email/change/undo/)[\w.:-]+(/?)"
+    r"|(/invitations/|/accounts/email/change/undo/|/accounts/security/authenticator/undo/)"
+    r"[\w.:-]+(/?)"
 )
 
 

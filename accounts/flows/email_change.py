@@ -10,15 +10,19 @@ owner gets a notice instead, so nobody learns which addresses have accounts.
 The change itself is one conditional UPDATE: it happens only if the account still has
 the old address, and the database's case-insensitive unique index refuses an address
 taken meanwhile. The old address then gets a notice with a signed "this was not me" link
-(7 days, works once because it only acts while the account still has the new address):
-it puts the old address back, makes the password unusable, removes any authenticator app,
-ends every session and sends a password-reset link to the old address. Whoever changed
-the address knew the password, so restoring the address alone would not shut them out.
+(7 days). It is bound to the moment of that change, so it works once: using it, or any
+later change, leaves it nothing to act on, even if the account moves to the same address
+again. It puts the old address back, makes the password unusable, ends every session and
+sends a password-reset link to the old address. Whoever changed the address knew the
+password, so restoring the address alone would not shut them out. It removes only the
+second factors added since the step-up that authorised the change (the mover's own): an
+older authenticator app stays and is asked for at the next sign-in, because the old
+inbox alone proves less than that app (a recycled mailbox is read by a stranger).
 For the same 7 days the address cannot move again (a second move would kill the link),
 and a never-verified sign-up holding the old address gives way to the link.
 """
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from django.conf import settings
@@ -31,7 +35,7 @@ from django.utils import timezone
 
 from accounts import sessions
 from accounts.codes import CheckResult
-from accounts.flows import password_reset, two_factor
+from accounts.flows import password_reset, reauthentication, two_factor
 from accounts.models import EmailCode, User
 from accounts.notices import send_account_notice
 from accounts.process import CodeProcess, SendOutcome
@@ -139,6 +143,7 @@ def start(request: HttpRequest, new_email: str) -> SendOutcome:
         email=new_email,
         old_email=user.email,
         auth_hash=user.get_session_auth_hash(),
+        stepped_up_at=reauthentication.stepped_up_at(request),
     )
     return process.send_code()
 
@@ -168,13 +173,25 @@ def confirm(request: HttpRequest, process: EmailChange, code: str) -> tuple[Resu
         return Result.GONE, result
     user.refresh_from_db()
     record(request, Action.EMAIL_CHANGED, actor=user, target=user)
-    _tell_old_address(user, old)
+    _tell_old_address(user, old, process.state.get("stepped_up_at"))
     return Result.CHANGED, result
 
 
-def undo_token(user: User, old: str, new: str) -> str:
-    """Return a signed token that puts `old` back as the user's address while it has `new`."""
-    return signing.dumps({"u": user.pk, "old": old, "new": new}, salt=_UNDO_SALT, compress=True)
+def undo_token(user: User, old: str, stepped_up_at: float | None = None) -> str:
+    """Return a signed token that undoes the user's latest change of address from `old`.
+
+    It names the change by its time (`email_changed_at`), which the undo clears and every
+    later change replaces, so a used or superseded link never acts again; and it carries
+    the step-up time, since when every added second factor is the mover's.
+    """
+    at = user.email_changed_at
+    if stepped_up_at is None:
+        stepped_up_at = at.timestamp() - reauthentication.LIFETIME_SECONDS
+    return signing.dumps(
+        {"u": user.pk, "old": old, "new": user.email, "at": at.isoformat(), "since": stepped_up_at},
+        salt=_UNDO_SALT,
+        compress=True,
+    )
 
 
 def read_undo_token(token: str) -> dict | None:
@@ -183,13 +200,20 @@ def read_undo_token(token: str) -> dict | None:
         data = signing.loads(token, salt=_UNDO_SALT, max_age=UNDO_LIFETIME)
     except signing.BadSignature:  # SignatureExpired is one
         return None
-    if not isinstance(data, dict) or not {"u", "old", "new"} <= data.keys():
+    if not isinstance(data, dict) or not {"u", "old", "new", "at", "since"} <= data.keys():
+        return None
+    if not isinstance(data["at"], str) or not isinstance(data["since"], int | float):
         return None
     return data
 
 
-def _tell_old_address(user: User, old: str) -> None:
-    path = reverse("accounts:email_change_undo", args=[undo_token(user, old, user.email)])
+def _changed_at(data: dict) -> datetime:
+    # The exact stored value (microseconds included), so the link names one change only.
+    return datetime.fromisoformat(data["at"])
+
+
+def _tell_old_address(user: User, old: str, stepped_up_at: float | None) -> None:
+    path = reverse("accounts:email_change_undo", args=[undo_token(user, old, stepped_up_at)])
     send_account_notice(
         user,
         "your e-mail address was changed",
@@ -201,8 +225,9 @@ def _tell_old_address(user: User, old: str) -> None:
         action_expires=f"{UNDO_LIFETIME.days} days",
         if_not_you=(
             "If this was not you, use the link above: your address comes back, every session "
-            "is signed out, the password and any authenticator app stop working and we send "
-            "a link to choose a new password to this address."
+            "is signed out, the password stops working and we send a link to choose a new "
+            "password to this address. An authenticator app added with the change is removed; "
+            "yours, if you had one before, stays and is asked for at your next sign-in."
         ),
     )
 
@@ -212,11 +237,16 @@ def pending_undo(token: str) -> User | None:
     data = read_undo_token(token)
     if data is None:
         return None
-    return User.objects.filter(pk=data["u"], email=data["new"]).first()
+    return User.objects.filter(
+        pk=data["u"], email=data["new"], email_changed_at=_changed_at(data)
+    ).first()
 
 
 def undo(request: HttpRequest, token: str) -> Result:
-    """Put the old address back, lock the password, end every session, send a reset link."""
+    """Put the old address back, lock the password, end every session, send a reset link.
+
+    Second factors added since the step-up that authorised the change go; older ones stay.
+    """
     data = read_undo_token(token)
     if data is None:
         return Result.GONE
@@ -227,7 +257,9 @@ def undo(request: HttpRequest, token: str) -> Result:
             User.objects.filter(email__iexact=data["old"], email_verified_at=None).exclude(
                 pk=data["u"]
             ).delete()
-            restored = User.objects.filter(pk=data["u"], email=data["new"]).update(
+            restored = User.objects.filter(
+                pk=data["u"], email=data["new"], email_changed_at=_changed_at(data)
+            ).update(
                 email=data["old"],
                 email_verified_at=timezone.now(),
                 email_changed_at=None,
@@ -240,8 +272,9 @@ def undo(request: HttpRequest, token: str) -> Result:
     user = User.objects.get(pk=data["u"])
     record(request, Action.EMAIL_CHANGE_UNDONE, actor=None, target=user)
     sessions.end_all_sessions(request, user, reason="email_change_undone")
-    # Whoever moved the address may have set up an app of their own (before or after the
-    # move): left in place, it would keep the owner out once the password is reset.
-    two_factor.remove_authenticator(user)
+    # Whoever moved the address may have set up an app of their own, from the step-up on:
+    # left in place, it would keep the owner out once the password is reset. An app from
+    # before that step-up is the owner's (or the mover's proof of it), and stays.
+    two_factor.remove_factors_added_since(user, datetime.fromtimestamp(data["since"], tz=UTC))
     password_reset.send_reset_link(user)
     return Result.CHANGED

@@ -1,14 +1,19 @@
 """Step-up re-authentication: the password again (and the second factor) before a change.
 
 Before any change to how an account signs in (password, e-mail address, second factor) or
-to its sessions, the user gives the password again and, if they have an authenticator
-app, a code from it or a recovery code (ASVS 7.5.1, 7.5.2). A right answer is remembered
-in the session for 5 minutes; after that, or in another session, the next change asks
-again. A wrong code spends the same failure budget as the sign-in's second step, so the
-step-up is no side door around that lock.
+to its sessions, the user gives the password again and the second factor their sign-in
+asks for (ASVS 7.5.1, 7.5.2): whoever signs in with an e-mailed code (policy `email`, or
+`either` without an app) types a fresh code e-mailed for the step-up (a `StepUpCode`
+CodeProcess, 5 minutes, 3 tries); whoever signs in with an authenticator app gives a
+code from it or a recovery code. So a copied session and the password are not enough
+where the sign-in also needs the inbox. A right answer is remembered in the session for
+5 minutes; after that, or in another session, the next change asks again. A wrong code
+spends the same failure budget as the sign-in's second step, so the step-up is no side
+door around that lock.
 """
 
 import time
+from datetime import timedelta
 from enum import StrEnum
 
 from django.contrib.auth import update_session_auth_hash
@@ -17,11 +22,17 @@ from django.http import HttpRequest
 from accounts import codes, recovery
 from accounts.codes import CheckResult, CodeCheck
 from accounts.flows import second_factor, two_factor
+from accounts.flows.two_factor import Requirement
 from accounts.models import User
+from accounts.process import CodeProcess, SendOutcome
 from audit.events import Action, record
+from emailing.messages import Delivery, send_message
 
 SESSION_KEY = "hygate.reauthenticated_at"
+# Set when the step-up passed with an e-mailed code: the inbox was just proved too.
+EMAIL_CODE_KEY = "hygate.reauthenticated_with_email_code"
 LIFETIME_SECONDS = 5 * 60
+CODE_LIFETIME = timedelta(minutes=5)
 
 
 class Outcome(StrEnum):
@@ -34,9 +45,81 @@ class Outcome(StrEnum):
     LOCKED = "locked"
 
 
+class StepUpCode(CodeProcess):
+    """The e-mailed code of a step-up, for a user whose sign-in asks for one.
+
+    It spends the sign-in's second-step budget (same purpose), bound to the step-up so a
+    code mailed for a sign-in never passes it, nor the other way round.
+    """
+
+    session_key = "hygate.step_up_code"
+    lifetime = timedelta(minutes=10)
+    purpose = second_factor.PURPOSE
+    code_lifetime = CODE_LIFETIME
+    resend_cooldown = second_factor.RESEND_COOLDOWN
+
+    def accepts(self, user: User) -> bool:
+        return user.is_active and user.pk == self.request.user.pk and self.password_unchanged(user)
+
+    def code_bound_to(self) -> str:
+        return "step-up"
+
+    def deliver_code(self, user: User, code: str) -> Delivery:
+        return send_message(
+            "two_factor_code",
+            user.email,
+            {"user": user, "code": code, "expires_minutes": CODE_LIFETIME.seconds // 60},
+        )
+
+    def on_locked(self, user: User) -> None:
+        second_factor.send_lock_notice(user)
+
+
+def needs_email_code(user: User) -> bool:
+    """Say whether the user's step-up asks for a code e-mailed for it (their sign-in does)."""
+    return two_factor.required_for(user) == Requirement.EMAIL
+
+
 def needs_second_factor(user: User) -> bool:
     """Say whether the user's step-up asks for an authenticator or recovery code too."""
-    return two_factor.active_authenticator(user) is not None
+    return not needs_email_code(user) and two_factor.active_authenticator(user) is not None
+
+
+def send_code(request: HttpRequest) -> SendOutcome:
+    """E-mail a code for this session's step-up to the account's address."""
+    process = StepUpCode.resume(request)
+    if process is None:
+        user = request.user
+        process = StepUpCode.initiate(
+            request,
+            user_id=user.pk,
+            budget_id=user.pk,
+            email=user.email,
+            auth_hash=user.get_session_auth_hash(),
+        )
+    return process.send_code()
+
+
+def code_waiting(request: HttpRequest) -> StepUpCode | None:
+    """Return this session's step-up code process, if a code was asked for."""
+    return StepUpCode.resume(request)
+
+
+def _check_email_code(request: HttpRequest, user: User, code: str) -> tuple[Outcome, int]:
+    process = StepUpCode.resume(request)
+    if not code or process is None:
+        if locked := codes.seconds_locked(user.pk, second_factor.PURPOSE):
+            return Outcome.LOCKED, locked
+        return Outcome.CODE_NEEDED, 0
+    result = process.check_code(code)
+    if result.counted or result.locked_now:
+        record(None, Action.TWO_FACTOR_FAILED, actor=user, target=user, method="step_up_email")
+    if result.accepted:
+        process.end()
+        return Outcome.PASSED, 0
+    if result.outcome is CodeCheck.LOCKED:
+        return Outcome.LOCKED, result.wait_seconds
+    return Outcome.WRONG_CODE, 0
 
 
 def _check_second_factor(user: User, code: str, recovery_code: str) -> CheckResult:
@@ -56,13 +139,20 @@ def _check_second_factor(user: User, code: str, recovery_code: str) -> CheckResu
 
 
 def confirm_identity(
-    request: HttpRequest, password: str, code: str = "", recovery_code: str = ""
+    request: HttpRequest,
+    password: str,
+    code: str = "",
+    recovery_code: str = "",
+    *,
+    fresh_email_code: bool = False,
 ) -> tuple[Outcome, int]:
     """Check the signed-in user's password and, if they have one, their second factor.
 
     Returns the outcome and, when the second step is locked, the seconds it stays locked.
     The password is checked first, so someone who does not know it cannot spend the
-    owner's code budget.
+    owner's code budget. An e-mailed code typed at a step-up in this session within its
+    5 minutes counts, unless `fresh_email_code` (the step-up itself always wants a new one,
+    or the password alone would keep its window open for ever).
     """
     user = request.user
     stored = user.password
@@ -71,6 +161,8 @@ def confirm_identity(
     if user.password != stored:
         # The right password was re-hashed with new parameters; keep this session valid.
         update_session_auth_hash(request, user)
+    if needs_email_code(user) and (fresh_email_code or not passed_with_email_code(request)):
+        return _check_email_code(request, user, code)
     if needs_second_factor(user):
         if recovery_code and not recovery.looks_like_code(recovery_code):
             recovery_code = ""
@@ -90,12 +182,14 @@ def reauthenticate(
     request: HttpRequest, password: str, code: str = "", recovery_code: str = ""
 ) -> tuple[Outcome, int]:
     """Confirm the user's identity and, if it passes, open a 5-minute window for changes."""
-    outcome, wait = confirm_identity(request, password, code, recovery_code)
+    with_email_code = needs_email_code(request.user)
+    outcome, wait = confirm_identity(request, password, code, recovery_code, fresh_email_code=True)
     if outcome is Outcome.PASSED:
         # A new session key at every authentication, re-authentication included (ASVS
         # 7.2.4): a key seen before the step-up opens no window for changes.
         request.session.cycle_key()
         request.session[SESSION_KEY] = time.time()
+        request.session[EMAIL_CODE_KEY] = with_email_code
     return outcome, wait
 
 
@@ -105,6 +199,16 @@ def is_recent(request: HttpRequest) -> bool:
     if not isinstance(at, int | float):
         return False
     return 0 <= time.time() - at < LIFETIME_SECONDS
+
+
+def passed_with_email_code(request: HttpRequest) -> bool:
+    """Say whether this session's open window for changes was opened with an e-mailed code."""
+    return is_recent(request) and request.session.get(EMAIL_CODE_KEY) is True
+
+
+def stepped_up_at(request: HttpRequest) -> float | None:
+    """Return when this session's current window for changes opened, if one is open."""
+    return request.session[SESSION_KEY] if is_recent(request) else None
 
 
 def seconds_left(request: HttpRequest) -> int:
@@ -117,3 +221,4 @@ def seconds_left(request: HttpRequest) -> int:
 def close(request: HttpRequest) -> None:
     """Close the window for changes (after a change that should not be followed by more)."""
     request.session.pop(SESSION_KEY, None)
+    request.session.pop(EMAIL_CODE_KEY, None)

@@ -1,11 +1,15 @@
-"""Setting up an authenticator app again after staff reset two-factor sign-in.
+"""The inbox's consent before an account's first authenticator app (or one after a reset).
 
-A reset is what someone who took over an account (or fooled a help desk) would ask for, so
-the password alone must not set a new second factor afterwards: the user also types a code
-e-mailed to the account's verified address (a `ReEnrolment` CodeProcess, 10 minutes, 3
-tries, the account's REENROL budget) before the set-up page shows a key. The mark
-(`User.two_factor_reset_at`) is cleared once an app is set up. A sign-in that must enrol
-already proves the inbox with an e-mailed code (accounts.flows.second_factor).
+A password alone must never set the second factor of an account: someone who only knows
+it would lock the owner out, and the owner's password reset would not remove their app.
+So before the set-up page shows a key to a user who has no active app (their first one,
+or one after staff reset two-factor sign-in, which is what someone who fooled a help desk
+would ask for), the user types a code e-mailed to the account's verified address (a
+`ReEnrolment` CodeProcess, 10 minutes, 3 tries, the account's REENROL budget). A step-up
+passed with an e-mailed code (accounts.flows.reauthentication) has just proved the inbox
+and counts. The reset mark (`User.two_factor_reset_at`) is cleared once an app is set up.
+A sign-in that must enrol already proves the inbox with an e-mailed code
+(accounts.flows.second_factor).
 """
 
 from datetime import timedelta
@@ -13,6 +17,7 @@ from datetime import timedelta
 from django.http import HttpRequest
 
 from accounts.codes import CheckResult
+from accounts.flows import reauthentication, two_factor
 from accounts.models import EmailCode, User
 from accounts.process import CodeProcess, SendOutcome
 from emailing.messages import Delivery, send_message
@@ -23,7 +28,7 @@ RESEND_COOLDOWN = timedelta(seconds=60)
 
 
 class ReEnrolment(CodeProcess):
-    """The e-mailed code that must pass before an authenticator is set up again."""
+    """The e-mailed code that must pass before an account's first authenticator is set up."""
 
     session_key = "hygate.reenrolment"
     lifetime = timedelta(minutes=30)
@@ -39,7 +44,7 @@ class ReEnrolment(CodeProcess):
         return (
             user.is_active
             and user.pk == self.request.user.pk
-            and user.two_factor_reset_at is not None
+            and two_factor.active_authenticator(user) is None
             and self.password_unchanged(user)
         )
 
@@ -58,10 +63,17 @@ class ReEnrolment(CodeProcess):
 
 def needs_inbox_code(request: HttpRequest) -> bool:
     """Say whether this user must still type an e-mailed code before setting up an app."""
-    if request.user.two_factor_reset_at is None:
+    if two_factor.active_authenticator(request.user) is not None:
+        return False
+    if reauthentication.passed_with_email_code(request):
         return False
     process = ReEnrolment.resume(request)
     return process is None or not process.confirmed
+
+
+def finish(request: HttpRequest) -> None:
+    """End the process once the app is set up: another one needs the inbox again."""
+    ReEnrolment.discard(request)
 
 
 def resume(request: HttpRequest) -> ReEnrolment | None:

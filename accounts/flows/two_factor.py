@@ -7,6 +7,9 @@ methods through the rest. Everything takes a user object, not `request.user`: un
 user's methods e-mails them a notice.
 """
 
+import hashlib
+import secrets
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import NamedTuple
 
@@ -25,6 +28,8 @@ from audit.events import Action, record
 from emailing.messages import Delivery, send_message
 
 Policy = SecurityPolicy.TwoFactor
+# How long the "this was not me" link in the notice of a new authenticator works.
+DISOWN_LIFETIME = timedelta(days=7)
 
 
 class Method(StrEnum):
@@ -159,21 +164,33 @@ def confirm_enrolment(user: User, code: str) -> list[str] | None:
     """Activate the pending authenticator with one of its codes; return 10 recovery codes.
 
     Returns None when there is no pending enrolment or the code is wrong. The confirming
-    code's time step is spent, so it cannot also pass a sign-in.
+    code's time step is spent, so it cannot also pass a sign-in. The notice to the owner
+    carries a "this was not me" link that removes the app again (accounts.flows.disown).
     """
+    disown_token = secrets.token_urlsafe(32)
     pending = Authenticator.objects.filter(user=user, confirmed_at=None).first()
     if pending is None or not totp.verify(pending, code):
         return None
     with transaction.atomic():
         if not Authenticator.objects.filter(pk=pending.pk, confirmed_at=None).update(
-            confirmed_at=timezone.now()
+            confirmed_at=timezone.now(), disown_token_hash=token_hash(disown_token)
         ):
             return None
         codes = recovery.generate(user)
         User.objects.filter(pk=user.pk).update(two_factor_reset_at=None)
     record(None, Action.AUTHENTICATOR_ADDED, actor=user, target=user)
-    send_notice(user, "authenticator_added")
+    send_notice(
+        user,
+        "authenticator_added",
+        disown_url=settings.HYGATE_SITE_URL
+        + reverse("accounts:security_authenticator_undo", args=[disown_token]),
+    )
     return codes
+
+
+def token_hash(token: str) -> str:
+    """Return how a link's random token is stored: its SHA-256, never the token itself."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 @transaction.atomic
@@ -191,6 +208,22 @@ def remove_authenticator(user: User) -> bool:
         record(None, Action.AUTHENTICATOR_REMOVED, actor=user, target=user)
         send_notice(user, "authenticator_removed")
     return was_active
+
+
+def remove_factors_added_since(user: User, since: datetime) -> None:
+    """Remove an authenticator confirmed since `since`, and recovery codes made since then.
+
+    Recovery codes of an app that stays but were made since then go too: they would pass
+    the second step as well as the app does.
+    """
+    authenticator = active_authenticator(user)
+    if authenticator is not None and authenticator.confirmed_at >= since:
+        remove_authenticator(user)
+        return
+    Authenticator.objects.filter(user=user, confirmed_at=None).delete()
+    newer, _ = RecoveryCode.objects.filter(user=user, created_at__gte=since).delete()
+    if newer:
+        record(None, Action.RECOVERY_CODES_REMOVED, actor=user, target=user, count=newer)
 
 
 def regenerate_recovery_codes(user: User) -> list[str]:
@@ -314,8 +347,11 @@ NOTICES = {
 }
 
 
-def send_notice(user: User, event: str, **details: object) -> Delivery:
-    """E-mail the user that their two-factor sign-in changed (`event` is a key of NOTICES)."""
+def send_notice(user: User, event: str, disown_url: str = "", **details: object) -> Delivery:
+    """E-mail the user that their two-factor sign-in changed (`event` is a key of NOTICES).
+
+    `disown_url` adds a "this was not me" link that removes what was added.
+    """
     headline, detail = NOTICES[event]
     return send_message(
         "security_notice",
@@ -329,5 +365,7 @@ def send_notice(user: User, event: str, **details: object) -> Delivery:
             "password_reset_url": (
                 f"{settings.HYGATE_SITE_URL}{reverse('accounts:password_reset')}"
             ),
+            "disown_url": disown_url,
+            "disown_days": DISOWN_LIFETIME.days,
         },
     )

@@ -128,8 +128,9 @@ def test_the_emailed_code_belongs_to_the_session_that_asked(client, outbox):
     assert other.get(ENROL)["Location"] == REENROL
 
 
-def test_without_a_reset_the_app_is_set_up_with_the_password_alone(client):
+def test_without_a_reset_the_first_app_needs_the_inbox_code_too(client):
+    # Issue 15 item 3: a password alone never sets an account's first second factor.
     client.force_login(UserFactory())
     client.post(PASSWORD, {"password": DEFAULT_PASSWORD, "next": ENROL})
-    assert client.get(ENROL).status_code == 200
-    assert client.get(REENROL)["Location"] == ENROL
+    assert client.get(ENROL)["Location"] == REENROL
+    assert client.get(REENROL).status_code == 200

@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 
 from core.logging import RedactSecretPaths, redact
+from tests.accounts.test_first_factor import disown_link, enrol_with_inbox, sign_in
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 from tests.mailbox import code_in, link_in
 
@@ -56,4 +57,26 @@ def test_a_this_was_not_me_link_never_reaches_the_logs(client, outbox, caplog):
         assert token not in record.getMessage()
     assert redact(f"GET {undo} HTTP/1.1") == (
         "GET /accounts/email/change/undo/[redacted]/ HTTP/1.1"
+    )
+
+
+@pytest.mark.django_db
+def test_the_remove_this_app_link_never_reaches_the_logs(client, outbox, caplog):
+    """The "this was not me" link of a new authenticator app is redacted like the others."""
+    mia = UserFactory(email="mia@example.com")
+    enrol_with_inbox(sign_in(mia), outbox)
+    link = disown_link(outbox[-1])
+    token = link.rstrip("/").rsplit("/", 1)[-1]
+    caplog.set_level(logging.INFO)
+
+    assert Client().post(link).status_code == 200
+    assert Client().post(link).status_code == 400
+
+    request_lines = [r for r in caplog.records if r.name == "django.request"]
+    assert request_lines
+    for record in request_lines:
+        RedactSecretPaths().filter(record)
+        assert token not in record.getMessage()
+    assert redact(f"GET {link} HTTP/1.1") == (
+        "GET /accounts/security/authenticator/undo/[redacted]/ HTTP/1.1"
     )
