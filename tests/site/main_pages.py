@@ -173,6 +173,22 @@ def own_account(pages: Pages) -> None:
         "e-mail change code with errors",
         newcomer.post("/accounts/email/change/confirm/", {"code": "000000"}),
     )
+    pages.keep(
+        "first app: confirm the inbox",
+        newcomer.get("/accounts/security/authenticator/confirm-email/"),
+    )
+    newcomer.post("/accounts/security/authenticator/confirm-email/", {"action": "send"})
+    pages.keep(
+        "first app: confirm the inbox with errors",
+        newcomer.post(
+            "/accounts/security/authenticator/confirm-email/",
+            {"action": "verify", "code": "000000"},
+        ),
+    )
+    newcomer.post(
+        "/accounts/security/authenticator/confirm-email/",
+        {"action": "verify", "code": code_in(mail.outbox[-1])},
+    )
     scan = newcomer.post("/accounts/security/authenticator/", {"action": "start"}, follow=True)
     pages.keep("authenticator set-up", scan)
     pages.keep(
