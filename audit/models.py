@@ -44,6 +44,10 @@ class AuditEvent(models.Model):
         AUTHENTICATOR_ADDED = "authenticator_added", "Added an authenticator app"
         AUTHENTICATOR_REMOVED = "authenticator_removed", "Removed the authenticator app"
         RECOVERY_CODES_REGENERATED = "recovery_codes_regenerated", "Made new recovery codes"
+        STAFF_STATUS_CHANGED = "staff_status_changed", "Changed staff status"
+        SUPERUSER_STATUS_CHANGED = "superuser_status_changed", "Changed superuser status"
+        GROUPS_CHANGED = "groups_changed", "Changed a user's groups"
+        PERMISSIONS_CHANGED = "permissions_changed", "Changed permissions"
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
