@@ -206,6 +206,7 @@ def test_grants_made_from_the_shell_are_recorded_too():
     mia.is_superuser = False
     mia.save(update_fields=["is_superuser"])
     mia.save(update_fields=["name"])  # no status change, nothing recorded
+    mia.groups.clear()
 
     rows = AuditEvent.objects.order_by("pk")
     assert [(e.action, e.target, e.details, e.actor) for e in rows] == [
@@ -219,6 +220,7 @@ def test_grants_made_from_the_shell_are_recorded_too():
             None,
         ),
         ("superuser_status_changed", "mia@example.com", {"granted": False}, None),
+        ("groups_changed", "mia@example.com", {"removed": ["Help desk"]}, None),
     ]
 
 
