@@ -1,7 +1,8 @@
 """The admin site: Django's, opened only to staff sessions the staff-session checks accept."""
 
 from django.contrib import admin
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 
 from core.access import refuse_staff_session
 
@@ -15,3 +16,9 @@ class HygateAdminSite(admin.AdminSite):
 
     def has_permission(self, request: HttpRequest) -> bool:
         return super().has_permission(request) and refuse_staff_session(request) is None
+
+    def password_change(
+        self, request: HttpRequest, extra_context: dict | None = None
+    ) -> HttpResponse:
+        """Send staff to Hygate's password change (the app's code, a notice, other sessions end)."""
+        return redirect("accounts:password_change")

@@ -143,3 +143,17 @@ def test_a_step_up_with_the_app_lets_the_session_in(client, settings):
 
     client.post(STEP_UP, {"password": DEFAULT_PASSWORD, "code": app_code(secret, 1)})
     assert opens(client, "/admin/")
+
+
+def test_the_admins_own_password_form_is_hygates(client, settings):
+    settings.HYGATE_STAFF_REQUIRE_TOTP = True
+    root = UserFactory(is_staff=True, is_superuser=True)
+    sign_in_with_app(client, root)
+    new = "a password set past the second factor 42"
+    form = {"old_password": DEFAULT_PASSWORD, "new_password1": new, "new_password2": new}
+
+    assert client.get("/admin/password_change/")["Location"] == "/accounts/password/change/"
+    client.post("/admin/password_change/", form)
+
+    root.refresh_from_db()
+    assert root.check_password(DEFAULT_PASSWORD)
