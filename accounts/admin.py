@@ -1,11 +1,17 @@
 from django.contrib import admin, messages
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.contrib.auth.models import Group
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 
-from accounts import sessions
+from accounts import privileges, sessions
 from accounts.flows import staff_changes, two_factor
 from accounts.models import User
+
+# What only a superuser gives or takes away: whoever holds one of these can grant the rest.
+PRIVILEGE_FIELDS = ("is_staff", "is_superuser", "groups", "user_permissions")
 
 
 class UserChangeAdminForm(UserChangeForm):
@@ -41,9 +47,44 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
     actions = ["reset_two_factor", "end_all_sessions"]
 
-    @admin.action(description="Reset two-factor", permissions=["change"])
+    def get_readonly_fields(self, request: HttpRequest, obj: User | None = None) -> tuple:
+        """Show staff and superuser status, groups and permissions read-only to non-superusers."""
+        fields = tuple(super().get_readonly_fields(request, obj))
+        return fields if request.user.is_superuser else fields + PRIVILEGE_FIELDS
+
+    def has_change_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
+        """Change only accounts the editor may manage (see accounts.privileges.may_manage)."""
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or privileges.may_manage(request.user, obj))
+
+    def has_delete_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
+        """Delete only accounts the editor may manage."""
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or privileges.may_manage(request.user, obj))
+
+    def has_reset_two_factor_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("accounts.reset_two_factor")
+
+    def has_end_sessions_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("accounts.end_sessions")
+
+    def _refuse_unmanageable(self, request: HttpRequest, queryset: QuerySet) -> bool:
+        """Refuse the whole action, with a message, if it selects an account out of reach."""
+        refused = [user.email for user in queryset if not privileges.may_manage(request.user, user)]
+        if refused:
+            self.message_user(
+                request,
+                "Nothing was done: only a superuser may act on staff or superuser accounts "
+                f"({', '.join(refused)}).",
+                messages.ERROR,
+            )
+        return bool(refused)
+
+    @admin.action(description="Reset two-factor", permissions=["reset_two_factor"])
     def reset_two_factor(self, request, queryset) -> None:
         """Remove the selected users' authenticator apps and recovery codes, and tell them."""
+        if self._refuse_unmanageable(request, queryset):
+            return
         for user in queryset:
             two_factor.staff_reset(user, request.user)
         self.message_user(
@@ -52,9 +93,11 @@ class UserAdmin(DjangoUserAdmin):
             messages.SUCCESS,
         )
 
-    @admin.action(description="End all sessions", permissions=["change"])
+    @admin.action(description="End all sessions", permissions=["end_sessions"])
     def end_all_sessions(self, request, queryset) -> None:
         """Sign the selected users out of every browser, recorded for each."""
+        if self._refuse_unmanageable(request, queryset):
+            return
         ended = sum(
             sessions.end_sessions_for_operator(user, by=request.user, via="admin")
             for user in queryset
@@ -82,3 +125,20 @@ class UserAdmin(DjangoUserAdmin):
             if user is not None:
                 staff_changes.password_changed_by_staff(user, request.user)
         return response
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(DjangoGroupAdmin):
+    """Groups carry permissions to every member: only a superuser makes or changes them."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return request.user.is_superuser

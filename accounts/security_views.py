@@ -189,6 +189,7 @@ def authenticator_view(request: HttpRequest) -> HttpResponse:
         codes = two_factor.confirm_enrolment(user, form.cleaned_data["code"])
         if codes is not None:
             reenrolment.finish(request)
+            sessions.note_second_step(request, two_factor.Method.TOTP.value)
             messages.success(request, "Your authenticator app is set up.")
             return _show_recovery_codes(request, codes)
         form.add_error("code", ERRORS["code_refused"])

@@ -29,6 +29,7 @@ from audit.events import Action, record
 from core.ratelimit import client_ip
 from emailing import crypto
 
+SECOND_STEP_KEY = "hygate.second_step"
 SEEN_KEY = "hygate.session_seen_at"
 STARTED_KEY = "hygate.session_started_at"
 TOUCH_EVERY_SECONDS = 60
@@ -88,6 +89,20 @@ def track_new_session(sender: object, request: HttpRequest, user: User, **_) -> 
     session[STARTED_KEY] = session[SEEN_KEY] = time.time()
     _save_row(request, user, session.session_key)
     _keep_within_limit(request, user)
+
+
+def note_second_step(request: HttpRequest, step: str) -> None:
+    """Record in the session which second step it passed: totp, recovery, email or none.
+
+    Set when a sign-in completes, and raised to the app's when the user later proves the
+    authenticator app in this session (a step-up with its code, or setting it up).
+    """
+    request.session[SECOND_STEP_KEY] = step or "none"
+
+
+def second_step(request: HttpRequest) -> str:
+    """Return the second step this session passed ("none" when it recorded none)."""
+    return request.session.get(SECOND_STEP_KEY) or "none"
 
 
 def _keep_within_limit(request: HttpRequest, user: User) -> None:

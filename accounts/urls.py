@@ -12,6 +12,7 @@ urlpatterns = [
     path("login/2fa/", views.login_2fa_view, name="login_2fa"),
     path("login/2fa/enrol/", views.login_enrol_view, name="login_enrol"),
     path("logout/", views.logout_view, name="logout"),
+    path("login/app-required/", views.app_required_view, name="app_required"),
     path("password/reset/", views.password_reset_view, name="password_reset"),
     path("password/reset/done/", views.password_reset_done_view, name="password_reset_done"),
     path(

@@ -3,9 +3,10 @@
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
@@ -342,3 +343,20 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
             self.request, "Your password has been changed. Sign in with your new password."
         )
         return response
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def app_required_view(request: HttpRequest) -> HttpResponse:
+    """Explain that staff pages need a sign-in with the app; POST signs out to sign in again."""
+    next_url = requested_next(request)
+    if request.method == "POST":
+        logout(request)
+        return redirect_to_login(next_url or reverse("admin:index"))
+    if not request.user.is_authenticated:
+        return redirect_to_login(next_url or reverse("admin:index"))
+    return render(
+        request,
+        "accounts/app_required.html",
+        {"next": next_url, "has_app": two_factor.active_authenticator(request.user) is not None},
+    )

@@ -49,6 +49,10 @@ class AuditEvent(models.Model):
             "authenticator_disowned",
             "Removed an authenticator app with the link in its notice",
         )
+        STAFF_STATUS_CHANGED = "staff_status_changed", "Changed staff status"
+        SUPERUSER_STATUS_CHANGED = "superuser_status_changed", "Changed superuser status"
+        GROUPS_CHANGED = "groups_changed", "Changed a user's groups"
+        PERMISSIONS_CHANGED = "permissions_changed", "Changed permissions"
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

@@ -10,6 +10,26 @@ from django.http import HttpRequest, HttpResponse
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
+# What a staff page asks of the session, beyond the user's permissions (for example, that
+# it passed the authenticator app): the accounts app registers it, since core imports no
+# app. A check returns None to let the request through, or the response to give instead.
+StaffSessionCheck = Callable[[HttpRequest], HttpResponse | None]
+_staff_session_checks: list[StaffSessionCheck] = []
+
+
+def register_staff_session_check(check: StaffSessionCheck) -> None:
+    """Add a check every staff page (the admin, the settings pages) runs on the session."""
+    if check not in _staff_session_checks:
+        _staff_session_checks.append(check)
+
+
+def refuse_staff_session(request: HttpRequest) -> HttpResponse | None:
+    """Return the response for a session not fit for staff pages, or None if it is fit."""
+    for check in _staff_session_checks:
+        if (response := check(request)) is not None:
+            return response
+    return None
+
 
 def settings_permission_required(
     model: type[Model],
@@ -18,7 +38,8 @@ def settings_permission_required(
 
     Reading the page needs the model's view permission, changing it (any POST) the change
     permission; a superuser has both. Anonymous visitors are sent to sign in; everyone else,
-    staff included, gets 403: `is_staff` alone opens no settings page.
+    staff included, gets 403: `is_staff` alone opens no settings page. A session the
+    registered staff-session checks refuse gets their answer instead of the page.
     """
     opts = model._meta
     view_perm = f"{opts.app_label}.view_{opts.model_name}"
@@ -33,6 +54,8 @@ def settings_permission_required(
             needed = view_perm if request.method in SAFE_METHODS else change_perm
             if not (user.is_active and user.is_staff and user.has_perm(needed)):
                 raise PermissionDenied
+            if (refused := refuse_staff_session(request)) is not None:
+                return refused
             return view(request, *args, **kwargs)
 
         return wrapper

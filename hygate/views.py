@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from accounts import staff_access
 from core.redirects import requested_next
 from emailing import config
 from emailing.models import Provider
@@ -22,8 +23,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 def admin_login(request: HttpRequest) -> HttpResponse:
-    """Send the admin's sign-in to Hygate's, keeping a safe `next`."""
-    return redirect_to_login(requested_next(request) or reverse("admin:index"))
+    """Send the admin's sign-in to Hygate's, keeping a safe `next`.
+
+    Staff signed in without the authenticator app the admin needs are told so instead.
+    """
+    next_url = requested_next(request) or reverse("admin:index")
+    if request.user.is_staff and staff_access.lacks_app(request):
+        return staff_access.sign_in_with_app(next_url)
+    return redirect_to_login(next_url)
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:

@@ -17,7 +17,7 @@ DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "hygate.apps.HygateAdminConfig",  # django.contrib.admin, with Hygate's site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

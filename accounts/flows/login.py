@@ -15,7 +15,7 @@ from django.contrib.auth import authenticate, login
 from django.http import HttpRequest
 from django.urls import reverse
 
-from accounts import device
+from accounts import device, sessions
 from accounts.flows import second_factor, two_factor, verification
 from accounts.models import User
 from accounts.process import SendOutcome, SessionProcess
@@ -147,11 +147,15 @@ def may_enrol(pending: PendingSignIn) -> bool:
 def finish(request: HttpRequest, pending: PendingSignIn, user: User) -> str:
     """End the pending sign-in with a signed-in session; return the safe page to land on."""
     cancel(request)
+    step = pending.state.get("passed_with", pending.state.get("method", ""))
+    if second_factor.needs_enrolment(pending):
+        # Reached only once the required app was set up, with a code from it: the app passed.
+        step = two_factor.Method.TOTP.value
     return complete(
         request,
         user,
         pending.next_url,
-        second_step=pending.state.get("passed_with", pending.state.get("method", "")),
+        second_step=step,
         remember=pending.state.get("remember", True),
     )
 
@@ -169,6 +173,7 @@ def complete(
     Without `remember`, the session ends when the browser closes (besides the idle timeout).
     """
     login(request, user, backend="accounts.backends.EmailBackend")
+    sessions.note_second_step(request, second_step)
     if not remember:
         request.session.set_expiry(0)
     device.remember(request, user)

@@ -19,7 +19,7 @@ from enum import StrEnum
 from django.contrib.auth import update_session_auth_hash
 from django.http import HttpRequest
 
-from accounts import codes, recovery
+from accounts import codes, recovery, sessions
 from accounts.codes import CheckResult, CodeCheck
 from accounts.flows import second_factor, two_factor
 from accounts.flows.two_factor import Requirement
@@ -190,6 +190,10 @@ def reauthenticate(
         request.session.cycle_key()
         request.session[SESSION_KEY] = time.time()
         request.session[EMAIL_CODE_KEY] = with_email_code
+        if needs_second_factor(request.user):
+            # The app (or one of its recovery codes) was just proven in this session.
+            step = two_factor.Method.TOTP if code else two_factor.Method.RECOVERY
+            sessions.note_second_step(request, step.value)
     return outcome, wait
 
 

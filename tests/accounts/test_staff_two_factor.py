@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from accounts.flows import two_factor
 from accounts.models import Authenticator, User
+from tests.accounts.staff_sign_in import sign_in_with_app
 from tests.accounts.totp_app import app_code, shown_recovery_codes, shown_secret
 from tests.factories import DEFAULT_PASSWORD, AuthenticatorFactory, UserFactory
 from tests.mailbox import code_in
@@ -66,7 +67,7 @@ def test_members_are_not_held_to_it(client, settings):
 
 
 def test_settings_security_says_whether_staff_must_use_an_app(client, settings):
-    client.force_login(UserFactory(staff=True, is_superuser=True))
+    sign_in_with_app(client, UserFactory(staff=True, is_superuser=True))
     settings.HYGATE_STAFF_REQUIRE_TOTP = True
     assert (
         "Staff always use an authenticator app"

@@ -349,6 +349,7 @@ def test_the_page_lists_the_last_deliveries(client, admin):
 def test_the_delivery_log_is_read_only_in_the_admin(client, admin):
     admin.is_superuser = True
     admin.save()
+    client.force_login(admin)  # the grant ended the sessions it had
     entry = EmailLog.objects.create(kind="notice", recipient="r@example.com", subject="s")
     changelist = client.get(reverse("admin:emailing_emaillog_changelist") + "?status__exact=queued")
     assert changelist.status_code == 200
