@@ -172,3 +172,22 @@ def test_createsuperuser_stores_the_canonical_form(monkeypatch):
     call_command("createsuperuser", "--noinput", "--email", "Root@Exämple.org", verbosity=0)
     assert User.objects.get().email == "root@xn--exmple-cua.org"
     assert User.objects.get_by_natural_key("ROOT@exämple.org").is_superuser
+
+
+@pytest.mark.django_db
+def test_moving_to_a_look_alike_spelling_of_a_taken_address_reaches_its_owner_not_a_code(outbox):
+    UserFactory(email="sam@x.com")
+    mia = UserFactory(email="mia@example.com")
+    laptop = Client()
+    laptop.force_login(mia)
+    laptop.post(
+        reverse("accounts:security_reauthenticate"),
+        {"password": DEFAULT_PASSWORD, "next": reverse("accounts:email_change")},
+    )
+    response = laptop.post(reverse("accounts:email_change"), {"email": "ſAM@X.com"})
+
+    assert response["Location"] == reverse("accounts:email_change_confirm")
+    [notice] = outbox
+    assert notice.to == ["sam@x.com"]
+    assert "someone tried to use your address" in notice.subject
+    assert User.objects.get(pk=mia.pk).email == "mia@example.com"
