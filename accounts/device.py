@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from accounts.models import User
+from core.addresses import email_key
 
 COOKIE_NAME = "hygate_device"
 MAX_AGE = timedelta(days=365)
@@ -24,7 +25,7 @@ _SALT = "hygate.accounts.device"
 
 
 def _account_tag(email: str) -> str:
-    return salted_hmac(_SALT, email.strip().lower(), algorithm="sha256").hexdigest()[:32]
+    return salted_hmac(_SALT, email_key(email), algorithm="sha256").hexdigest()[:32]
 
 
 def issue(user: User) -> str:

@@ -8,6 +8,7 @@ from django.contrib.auth import password_validation
 from accounts import recovery
 from accounts.codes import CODE_DIGITS, normalise_code
 from accounts.models import User
+from core.addresses import EmailAddressField
 
 ERRORS = {
     "invalid_login": "That e-mail address and password do not match an account.",
@@ -67,8 +68,9 @@ def in_words(seconds: int) -> str:
     return f"{seconds} second{'s' if seconds != 1 else ''}"
 
 
-def _email_field(autocomplete: str) -> forms.EmailField:
-    return forms.EmailField(
+def _email_field(autocomplete: str) -> EmailAddressField:
+    # The canonical form (core.addresses) is what every flow looks up, stores and counts.
+    return EmailAddressField(
         label="E-mail address",
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": autocomplete, "autofocus": True}),
@@ -101,9 +103,6 @@ class SignupForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text=password_validation.password_validators_help_text_html(),
     )
-
-    def clean_email(self) -> str:
-        return User.objects.normalize_email(self.cleaned_data["email"])
 
     def clean_name(self) -> str:
         return refuse_control_characters(self.cleaned_data["name"])
@@ -299,7 +298,7 @@ class PasswordChangeForm(SecondFactorFields):
 
 
 class EmailChangeForm(forms.Form):
-    email = forms.EmailField(
+    email = EmailAddressField(
         label="New e-mail address",
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
@@ -310,7 +309,7 @@ class EmailChangeForm(forms.Form):
         self.user = user
 
     def clean_email(self) -> str:
-        email = User.objects.normalize_email(self.cleaned_data["email"])
-        if email.lower() == self.user.email.lower():
+        email = self.cleaned_data["email"]
+        if email == self.user.email:
             raise forms.ValidationError(ERRORS["same_email"], code="same_email")
         return email

@@ -3,19 +3,24 @@
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
-from django.db.models.functions import Lower
 from django.utils import timezone
 
 from core import useragent
+from core.addresses import CanonicalEmailField, canonical_email, email_key
 from emailing import crypto
 
 
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
+    @classmethod
+    def normalize_email(cls, email: str | None) -> str:
+        """Return the canonical form of the address; raise ValidationError if it has none."""
+        return canonical_email(email or "")
+
     def get_by_natural_key(self, username: str | None) -> "User":
-        """Find a user by e-mail, ignoring case, as the sign-in form does."""
-        return self.get(email__iexact=username)
+        """Find a user by the canonical form of the address, as the sign-in form does."""
+        return self.get(email=email_key(username or ""))
 
     def _create_user(self, email: str, password: str | None, **extra) -> "User":
         if not email:
@@ -44,9 +49,9 @@ class UserManager(BaseUserManager["User"]):
 class User(AbstractBaseUser, PermissionsMixin):
     """A person with an account; the e-mail address is the login."""
 
-    # unique=True is the case-sensitive index Django expects of a login field; the
-    # Lower() constraint below is the one that matters.
-    email = models.EmailField("e-mail address", max_length=254, unique=True)
+    # Stored in its canonical form (core.addresses), so the plain unique index is the
+    # one that matters: one mailbox, one account, whatever the spelling typed.
+    email = CanonicalEmailField("e-mail address", max_length=254, unique=True)
     name = models.CharField(max_length=150, blank=True)
     email_verified_at = models.DateTimeField("e-mail verified at", null=True, blank=True)
     email_changed_at = models.DateTimeField(
@@ -82,9 +87,6 @@ class User(AbstractBaseUser, PermissionsMixin):
         permissions = [
             ("reset_two_factor", "Can reset a user's two-factor sign-in"),
             ("end_sessions", "Can end all of a user's sessions"),
-        ]
-        constraints = [
-            models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
         ]
 
     def __str__(self) -> str:

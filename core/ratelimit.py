@@ -18,6 +18,7 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from core.addresses import email_key
 from core.signals import rate_limited
 
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -59,7 +60,8 @@ def _counters(request: HttpRequest, action: str, key: str | None) -> list[tuple[
     for rule in parse_rules(settings.HYGATE_RATE_LIMIT_RULES.get(action, "")):
         if rule.per == "key" and not key:
             continue
-        subject = client_ip(request) if rule.per == "ip" else key.strip().lower()
+        # Every spelling of an address is one counter (core.addresses).
+        subject = client_ip(request) if rule.per == "ip" else email_key(key)
         digest = hashlib.sha256(f"{action}:{rule.per}:{subject}".encode()).hexdigest()[:32]
         window = int(now // rule.seconds)
         reset_at = (window + 1) * rule.seconds

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from core.addresses import email_key
 from emailing import crypto
 
 
@@ -213,8 +214,8 @@ class EmailLog(models.Model):
 
 
 def normalise_address(address: str) -> str:
-    """Return the form an address is suppressed under: trimmed and lower-case."""
-    return address.strip().lower()
+    """Return the form an address is suppressed under: its canonical form (core.addresses)."""
+    return email_key(address)
 
 
 class Suppression(models.Model):

@@ -6,7 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
-from accounts.models import User
+from core.addresses import EmailAddressField, canonical_email
 from organisations.models import Role
 
 ERRORS = {
@@ -86,7 +86,7 @@ class OrganisationForm(forms.Form):
 
 
 class InvitationForm(forms.Form):
-    email = forms.EmailField(
+    email = EmailAddressField(
         label="E-mail address",
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
@@ -97,9 +97,6 @@ class InvitationForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["role"].choices = role_choices(roles)
         self.fields["role"].initial = Role.MEMBER
-
-    def clean_email(self) -> str:
-        return User.objects.normalize_email(self.cleaned_data["email"])
 
 
 class RoleForm(forms.Form):
@@ -157,16 +154,16 @@ class BulkInvitationForm(forms.Form):
             role = role.lower() or data["role"]
             try:
                 validate_email(address)
+                address = canonical_email(address)
             except ValidationError:
                 self.refused.append((line, ERRORS["bulk_malformed"]))
                 continue
             if role not in self.roles:
                 self.refused.append((line, ERRORS["bulk_role"]))
                 continue
-            address = User.objects.normalize_email(address)
-            if address.lower() in seen:
+            if address in seen:
                 self.duplicates.append(address)
                 continue
-            seen.add(address.lower())
+            seen.add(address)
             self.entries.append((address, role))
         return data

@@ -6,8 +6,9 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Lower
 from django.utils import timezone
+
+from core.addresses import CanonicalEmailField
 
 INVITATION_LIFETIME = timedelta(days=7)
 
@@ -98,7 +99,7 @@ class Invitation(models.Model):
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="invitations"
     )
-    email = models.EmailField("e-mail address", max_length=254)
+    email = CanonicalEmailField("e-mail address", max_length=254)
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -145,8 +146,7 @@ class Invitation(models.Model):
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.UniqueConstraint(
-                Lower("email"),
-                "organisation",
+                fields=["email", "organisation"],
                 condition=Q(accepted_at=None, declined_at=None, revoked_at=None),
                 name="organisations_one_open_invitation_per_address",
             ),
@@ -173,7 +173,5 @@ class Invitation(models.Model):
         return self.accepted_at is None and self.declined_at is None and self.revoked_at is None
 
     def is_for(self, user) -> bool:
-        """Say whether the user's verified address is the invited one, ignoring case."""
-        return (
-            user.is_authenticated and user.is_verified and user.email.lower() == self.email.lower()
-        )
+        """Say whether the user's verified address is the invited one (both canonical)."""
+        return user.is_authenticated and user.is_verified and user.email == self.email

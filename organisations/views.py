@@ -41,7 +41,7 @@ def organisation_list_view(request: HttpRequest) -> HttpResponse:
             invitation = get_object_or_404(
                 Invitation.objects.select_related("organisation"),
                 pk=_pk(request.POST.get("invitation")),
-                email__iexact=request.user.email,
+                email=request.user.email,
             )
             return _answer(request, invitation, action)
         if action != "create":

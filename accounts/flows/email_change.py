@@ -8,7 +8,7 @@ the same pages and the same budget (the asker's), but no code exists and that ad
 owner gets a notice instead, so nobody learns which addresses have accounts.
 
 The change itself is one conditional UPDATE: it happens only if the account still has
-the old address, and the database's case-insensitive unique index refuses an address
+the old address, and the database's unique index on the canonical address refuses one
 taken meanwhile. The old address then gets a notice with a signed "this was not me" link
 (7 days). It is bound to the moment of that change, so it works once: using it, or any
 later change, leaves it nothing to act on, even if the account moves to the same address
@@ -89,7 +89,7 @@ class EmailChange(CodeProcess):
     def code_bound_to(self) -> str:
         # The account has one live CHANGE_EMAIL code; without this, the code another
         # session had sent to the owner's own inbox would confirm this session's address.
-        return self.email.lower()
+        return self.email
 
     def deliver_code(self, user: User, code: str) -> Delivery:
         return send_message(
@@ -99,7 +99,7 @@ class EmailChange(CodeProcess):
         )
 
     def deliver_decoy(self) -> Delivery:
-        owner = User.objects.filter(email__iexact=self.email, is_active=True).first()
+        owner = User.objects.filter(email=self.email, is_active=True).first()
         if owner is None:
             return Delivery(sent=True)
         return send_account_notice(
@@ -134,7 +134,7 @@ def next_change_allowed_at(user: User) -> datetime | None:
 def start(request: HttpRequest, new_email: str) -> SendOutcome:
     """Wait for the code that proves the new address, and send it (or a decoy's notice)."""
     user: User = request.user
-    taken = User.objects.filter(email__iexact=new_email).exists()
+    taken = User.objects.filter(email=new_email).exists()
     record(request, Action.EMAIL_CHANGE_REQUESTED, target=user)
     process = EmailChange.initiate(
         request,
@@ -167,7 +167,7 @@ def confirm(request: HttpRequest, process: EmailChange, code: str) -> tuple[Resu
             changed = User.objects.filter(pk=user.pk, email=old).update(
                 email=new, email_verified_at=now, email_changed_at=now
             )
-    except IntegrityError:  # the unique index on lower(email): someone else has it now
+    except IntegrityError:  # the unique index on the address: someone else has it now
         return Result.TAKEN, result
     if not changed:
         return Result.GONE, result
@@ -254,7 +254,7 @@ def undo(request: HttpRequest, token: str) -> Result:
         with transaction.atomic():
             # A sign-up never verified proves nothing about the address (anyone may start
             # one, e.g. whoever moved the account, to block this link): it gives way.
-            User.objects.filter(email__iexact=data["old"], email_verified_at=None).exclude(
+            User.objects.filter(email=data["old"], email_verified_at=None).exclude(
                 pk=data["u"]
             ).delete()
             restored = User.objects.filter(

@@ -66,7 +66,7 @@ def authenticate_by_password(request: HttpRequest, email: str, password: str) ->
     """
     user = authenticate(request, email=email, password=password)
     if user is None:
-        account = User.objects.filter(email__iexact=email).first()
+        account = User.objects.filter(email=email).first()
         record(request, Action.SIGN_IN_FAILED, actor=None, target=account)
     return user
 

@@ -50,7 +50,7 @@ def request_password_reset(request: HttpRequest, email: str) -> None:
     only logged: telling the visitor would reveal that the address has an account.
     """
     found = False
-    for user in User.objects.filter(email__iexact=email, is_active=True):
+    for user in User.objects.filter(email=email, is_active=True):
         if user.has_usable_password():
             found = True
             record(request, Action.PASSWORD_RESET_REQUESTED, target=user)

@@ -25,13 +25,13 @@ def sign_up(
       else.
     """
     login_flow.cancel(request)
-    existing = User.objects.filter(email__iexact=email).first()
+    existing = User.objects.filter(email=email).first()
     if existing is None:
         try:
             with transaction.atomic():
                 user = User.objects.create_user(email=email, password=password, name=name)
         except IntegrityError:  # the same address signed up at this very moment
-            existing = User.objects.filter(email__iexact=email).first()
+            existing = User.objects.filter(email=email).first()
         else:
             record(request, Action.SIGN_UP, actor=user, target=user, outcome="new_account")
             return verification.start(request, user, next_url)

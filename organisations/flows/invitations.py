@@ -61,7 +61,7 @@ def pending_invitations_for(user: User) -> list[Invitation]:
         return []
     return list(
         Invitation.objects.pending()
-        .filter(email__iexact=user.email)
+        .filter(email=user.email)
         .select_related("organisation", "invited_by")
     )
 
@@ -106,7 +106,7 @@ def _lock_organisation(organisation_id: int) -> None:
 
 
 def _require_not_member(organisation: Organisation, email: str) -> None:
-    if Membership.objects.filter(organisation=organisation, user__email__iexact=email).exists():
+    if Membership.objects.filter(organisation=organisation, user__email=email).exists():
         raise Refused("already_member", email=email)
 
 
@@ -129,7 +129,7 @@ def invite(
         invitation = (
             Invitation.objects.open()
             .select_for_update()
-            .filter(organisation=organisation, email__iexact=email)
+            .filter(organisation=organisation, email=email)
             .first()
         ) or Invitation(organisation=organisation, email=email)
         # Replacing an invitation rewrites its role and kills its link: the same say as revoking.
@@ -188,34 +188,30 @@ def invite_many(
     for role in {role for _, role in entries}:
         require_grantable(actor, role)
     organisation = actor.organisation
-    members = {
-        email.lower()
-        for email in Membership.objects.filter(organisation=organisation).values_list(
-            "user__email", flat=True
-        )
-    }
-    result = BulkResult(skipped=[(e, "bulk_member") for e, _ in entries if e.lower() in members])
-    wanted = [(email, role) for email, role in entries if email.lower() not in members]
+    # Addresses are canonical (core.addresses) on both sides: plain comparison is enough.
+    members = set(
+        Membership.objects.filter(organisation=organisation).values_list("user__email", flat=True)
+    )
+    result = BulkResult(skipped=[(e, "bulk_member") for e, _ in entries if e in members])
+    wanted = [(email, role) for email, role in entries if email not in members]
     if not wanted:
         return result
     _count_bulk_against_daily_limit(request, organisation, len(wanted))
     with transaction.atomic():
         Organisation.objects.select_for_update().filter(pk=organisation.pk).first()
         open_ones = {
-            invitation.email.lower(): invitation
+            invitation.email: invitation
             for invitation in Invitation.objects.open().filter(organisation=organisation)
         }
         tokens = {}
         grantable = roles_grantable_by(actor)
         for email, role in wanted:
-            invitation = open_ones.get(email.lower()) or Invitation(
-                organisation=organisation, email=email
-            )
+            invitation = open_ones.get(email) or Invitation(organisation=organisation, email=email)
             if invitation.pk and invitation.role not in grantable:
                 # As for one invitation: only who may give its role may replace it.
                 result.skipped.append((email, "bulk_pending_higher"))
                 continue
-            tokens[email.lower()] = token = new_token()
+            tokens[email] = token = new_token()
             _renew(invitation, actor, role, token)
             result.invited.append(invitation)
         # Split before bulk_create, which gives the new rows their primary keys.
@@ -226,7 +222,7 @@ def invite_many(
             ["role", "invited_by", "token_hash", "created_at", "expires_at", "send_failed"],
         )
         messages = [
-            render_message("invitation", i.email, _mail_context(i, tokens[i.email.lower()]))
+            render_message("invitation", i.email, _mail_context(i, tokens[i.email]))
             for i in result.invited
         ]
         entries_logged = queue.queue(messages)

@@ -93,7 +93,7 @@ def test_an_existing_user_signs_in_from_the_link_and_accepts(client, owner, outb
     client.logout()
 
     login_url = client.get(link).context["login_url"]
-    assert 'value="Grace@example.com"' in client.get(login_url).content.decode()
+    assert 'value="grace@example.com"' in client.get(login_url).content.decode()
     response = client.post(
         "/accounts/login/", {"email": "grace@example.com", "password": password, "next": link}
     )

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts import sessions
 from accounts.models import User, UserSession
+from core.addresses import email_key
 
 DB_ENGINE = "django.contrib.sessions.backends.db"
 
@@ -19,7 +20,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         if options["user"]:
-            user = User.objects.filter(email__iexact=options["user"].strip()).first()
+            user = User.objects.filter(email=email_key(options["user"])).first()
             if user is None:
                 raise CommandError(f"No account has the address {options['user']}.")
             ended = sessions.end_sessions_for_operator(user, via="command")
