@@ -1,11 +1,10 @@
 """Forms for the organisation pages; every user-facing error message lives here, by code."""
 
-import unicodedata
-
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
+from accounts.forms import validate_public_name
 from accounts.models import User
 from organisations.models import Role
 
@@ -78,11 +77,8 @@ class OrganisationForm(forms.Form):
 
     def clean_name(self) -> str:
         # The name goes into invitation e-mails: no line breaks to fake a paragraph with,
-        # no direction overrides to make a link read backwards.
-        name = self.cleaned_data["name"]
-        if any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in name):
-            raise forms.ValidationError(ERRORS["name_characters"], code="name_characters")
-        return name
+        # no direction overrides to make a link read backwards, no way to reach a lure's writer.
+        return validate_public_name(self.cleaned_data["name"])
 
 
 class InvitationForm(forms.Form):
