@@ -18,8 +18,8 @@ from django.utils import timezone
 from accounts.models import User
 from audit.events import Action, record
 from core.ratelimit import consume, parse_rules, release
-from emailing import queue
-from emailing.messages import Delivery, render_message, send_message
+from emailing.messages import Delivery, enqueue, render_message, send_message
+from emailing.models import EmailLog
 from organisations.flows import LimitReached, Refused
 from organisations.models import (
     INVITATION_LIFETIME,
@@ -34,6 +34,9 @@ DAILY_LIMIT_ACTION = "invitation_org"
 INVITER_LIMIT_ACTION = "invitation_inviter"
 BULK_DAILY_LIMIT_ACTION = "invitation_org_bulk"
 BULK_INVITER_LIMIT_ACTION = "invitation_inviter_bulk"
+# An invitation's mail carries "invitation:<pk>" in the delivery log (emailing.signals).
+REFERENCE_KIND = "invitation"
+UNDELIVERED = {EmailLog.Event.BOUNCED, EmailLog.Event.COMPLAINED, EmailLog.Event.FAILED}
 
 
 def new_token() -> str:
@@ -92,13 +95,49 @@ def _mail_context(invitation: Invitation, token: str) -> dict:
     }
 
 
+def reference_of(invitation: Invitation) -> str:
+    """Return the reference an invitation's mail carries in the delivery log."""
+    return f"{REFERENCE_KIND}:{invitation.pk}"
+
+
+def _message(invitation: Invitation, token: str):
+    return render_message(
+        "invitation",
+        invitation.email,
+        _mail_context(invitation, token),
+        reference=reference_of(invitation),
+    )
+
+
 def send_invitation(invitation: Invitation, token: str) -> Delivery:
-    """E-mail the invitation's link and record whether it went out."""
-    delivery = send_message("invitation", invitation.email, _mail_context(invitation, token))
-    invitation.send_failed = not delivery.sent
-    invitation.sent_at = timezone.now() if delivery.sent else invitation.sent_at
-    invitation.save(update_fields=["send_failed", "sent_at"])
+    """E-mail the invitation's link; what becomes of the mail marks it sent or failed.
+
+    Queued mail (HYGATE_EMAIL_QUEUE=database) leaves the invitation unsent until a worker
+    sends it: `record_delivery_outcome` stamps `sent_at`, or `send_failed`, then.
+    """
+    delivery = send_message(
+        "invitation",
+        invitation.email,
+        _mail_context(invitation, token),
+        reference=reference_of(invitation),
+    )
+    invitation.refresh_from_db(fields=["sent_at", "send_failed"])
     return delivery
+
+
+def record_delivery_outcome(sender, entry: EmailLog, **kwargs) -> None:
+    """Mark an invitation sent or failed as its mail's delivery-log entry now says."""
+    kind, _, pk = entry.reference.partition(":")
+    if kind != REFERENCE_KIND or not pk.isdigit():
+        return
+    # A newer mail for the same invitation (a resend, a new invitation) speaks for it now.
+    if EmailLog.objects.filter(reference=entry.reference, pk__gt=entry.pk).exists():
+        return
+    invitation = Invitation.objects.filter(pk=int(pk))
+    if entry.status == EmailLog.Status.FAILED or entry.event in UNDELIVERED:
+        invitation.update(send_failed=True)
+    elif entry.status == EmailLog.Status.SENT:
+        invitation.update(sent_at=entry.sent_at or timezone.now(), send_failed=False)
 
 
 def _lock_organisation(organisation_id: int) -> None:
@@ -164,6 +203,8 @@ def _renew(invitation: Invitation, actor: Membership, role: str, token: str) -> 
     invitation.token_hash = hash_token(token)
     invitation.created_at = now
     invitation.expires_at = now + INVITATION_LIFETIME
+    # A new mail goes out: until it does, the invitation is neither sent nor failed.
+    invitation.sent_at = None
     invitation.send_failed = False
 
 
@@ -223,14 +264,17 @@ def invite_many(
         Invitation.objects.bulk_create([i for i in result.invited if i.pk is None])
         Invitation.objects.bulk_update(
             renewed,
-            ["role", "invited_by", "token_hash", "created_at", "expires_at", "send_failed"],
+            [
+                "role",
+                "invited_by",
+                "token_hash",
+                "created_at",
+                "expires_at",
+                "sent_at",
+                "send_failed",
+            ],
         )
-        messages = [
-            render_message("invitation", i.email, _mail_context(i, tokens[i.email.lower()]))
-            for i in result.invited
-        ]
-        entries_logged = queue.queue(messages)
-        queue.dispatch({entry.batch_key for entry in entries_logged}, request)
+        enqueue([_message(i, tokens[i.email.lower()]) for i in result.invited], request)
     record(
         request,
         Action.INVITATION_SENT,
@@ -274,7 +318,12 @@ def resend(request: HttpRequest, actor: Membership, invitation: Invitation) -> D
     updated = (
         Invitation.objects.open()
         .filter(pk=invitation.pk)
-        .update(token_hash=hash_token(token), expires_at=now + INVITATION_LIFETIME)
+        .update(
+            token_hash=hash_token(token),
+            expires_at=now + INVITATION_LIFETIME,
+            sent_at=None,
+            send_failed=False,
+        )
     )
     if not updated:
         raise Refused("not_open")
