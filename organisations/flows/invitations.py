@@ -182,7 +182,11 @@ def invite(
 
 
 def _record(
-    request: HttpRequest | None, action: str, actor: User, invitation: Invitation, **details
+    request: HttpRequest | None,
+    action: str,
+    actor: User | None,
+    invitation: Invitation,
+    **details,
 ) -> None:
     record(
         request,
@@ -347,6 +351,50 @@ def revoke(actor: Membership, invitation: Invitation) -> None:
     if not updated:
         raise Refused("not_open")
     _record(None, Action.INVITATION_REVOKED, actor.user, invitation)
+
+
+def revoke_beyond_rights(membership: Membership, *, leaving: bool = False) -> int:
+    """Revoke the member's open invitations whose role they may no longer give; return how many.
+
+    An invitation dies with its inviter's right to invite: an admin made a member, an owner
+    stepping down to admin (for owner invitations), and anyone who leaves or is removed.
+    """
+    grantable = [] if leaving else roles_grantable_by(membership)
+    doomed = list(
+        Invitation.objects.open()
+        .filter(organisation_id=membership.organisation_id, invited_by_id=membership.user_id)
+        .exclude(role__in=grantable)
+        .select_related("organisation")
+    )
+    now = timezone.now()
+    for invitation in doomed:
+        if Invitation.objects.open().filter(pk=invitation.pk).update(revoked_at=now):
+            # No actor: whoever changed the membership is recorded by that change.
+            _record(
+                None,
+                Action.INVITATION_REVOKED,
+                None,
+                invitation,
+                reason="inviter_lost_right",
+                inviter=membership.user.email,
+            )
+    return len(doomed)
+
+
+def revoke_on_role_change(sender, instance: Membership, created: bool, **kwargs) -> None:
+    """post_save of a membership (a page, the admin, a script): apply revoke_beyond_rights."""
+    if not created:
+        revoke_beyond_rights(instance)
+
+
+def revoke_on_leaving(sender, instance: Membership, origin=None, **kwargs) -> None:
+    """pre_delete of a membership: its open invitations go with it.
+
+    Not when the organisation itself is deleted: its invitations are deleted with it. Before
+    the delete, as deleting the user sets `invited_by` to NULL before any post_delete.
+    """
+    if not isinstance(origin, Organisation):
+        revoke_beyond_rights(instance, leaving=True)
 
 
 def _lock(invitation: Invitation) -> Invitation:
