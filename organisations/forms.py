@@ -18,6 +18,19 @@ ERRORS = {
         "You have sent as many invitations as a day allows ({limit}). "
         "Try again in about {hours} hours."
     ),
+    "cap_inviter": (
+        "You have invited as many people as a day allows ({limit}). "
+        "Try again in about {hours} hours."
+    ),
+    "cap_new_account": (
+        "Accounts in their first {days} days may invite {limit} people a day. "
+        "Try again in about {hours} hours."
+    ),
+    "cap_site": (
+        "This site has sent as many invitations today as this site allows. "
+        "Try again in about {hours} hours."
+    ),
+    "bulk_daily_cap": "over the daily cap of invitations, not invited",
     "send_failed": (
         "We could not send the invitation e-mail to {email}. The invitation is kept: "
         "use “Resend” to try again."

@@ -20,7 +20,7 @@ from audit.events import Action, record
 from core.ratelimit import consume, parse_rules, release
 from emailing.messages import Delivery, enqueue, render_message, send_message
 from emailing.models import EmailLog
-from organisations.flows import LimitReached, Refused
+from organisations.flows import LimitReached, Refused, caps
 from organisations.models import (
     INVITATION_LIFETIME,
     Invitation,
@@ -157,6 +157,7 @@ def invite(
     require_grantable(actor, role)
     organisation = actor.organisation
     _require_not_member(organisation, email)
+    caps.require_room(actor.user)
     _count_against_daily_limit(request, actor)
     token = new_token()
     with transaction.atomic():
@@ -241,6 +242,10 @@ def invite_many(
     }
     result = BulkResult(skipped=[(e, "bulk_member") for e, _ in entries if e.lower() in members])
     wanted = [(email, role) for email, role in entries if email.lower() not in members]
+    # Past a daily cap, the rest of the list is skipped and counted as such (flows.caps).
+    room = caps.room_for(actor.user).left
+    result.skipped += [(email, "bulk_daily_cap") for email, _ in wanted[room:]]
+    wanted = wanted[:room]
     if not wanted:
         return result
     _count_bulk_against_daily_limit(request, organisation, len(wanted))
