@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -398,7 +399,8 @@ def revoke_on_leaving(sender, instance: Membership, origin=None, **kwargs) -> No
     Not when the organisation itself is deleted: its invitations are deleted with it. Before
     the delete, as deleting the user sets `invited_by` to NULL before any post_delete.
     """
-    if not isinstance(origin, Organisation):
+    deleting = origin.model if isinstance(origin, QuerySet) else type(origin)
+    if deleting is not Organisation:
         revoke_beyond_rights(instance, leaving=True)
 
 

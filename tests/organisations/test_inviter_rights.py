@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from accounts.models import User
 from audit.models import AuditEvent
-from organisations.models import Invitation, Membership, Role
+from organisations.models import Invitation, Membership, Organisation, Role
 from tests.factories import InvitationFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -111,3 +111,12 @@ def test_an_owner_with_another_owner_beside_them_can_be_deleted(client, acme):
     ada.user.delete()
 
     assert not User.objects.filter(pk=ada.user_id).exists()
+
+
+def test_deleting_an_organisation_deletes_its_invitations_without_revoking_them(acme):
+    ada, _ = acme
+
+    Organisation.objects.filter(pk=ada.organisation_id).delete()
+
+    assert not Invitation.objects.exists()
+    assert not AuditEvent.objects.filter(action="invitation_revoked").exists()
