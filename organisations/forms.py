@@ -50,7 +50,6 @@ ERRORS = {
     "gone": "That person is no longer a member.",
     "busy": "Please try again in a moment.",
     "name_blank": "Give the organisation a name.",
-    "name_characters": "A name cannot contain line breaks or other control characters.",
     "invitation_expired": (
         "This invitation has expired. Ask the person who invited you to send a new one."
     ),

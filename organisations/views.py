@@ -156,7 +156,13 @@ def _bulk_invite(request: HttpRequest, me: Membership) -> HttpResponse:
         return response
     skipped = [(email, ERRORS[reason]) for email, reason in result.skipped]
     skipped += [(email, ERRORS["bulk_duplicate"]) for email in form.duplicates]
-    report = {"invited": result.invited, "skipped": skipped, "refused": form.refused}
+    capped = sum(1 for _, reason in result.skipped if reason == "bulk_daily_cap")
+    report = {
+        "invited": result.invited,
+        "skipped": skipped,
+        "refused": form.refused,
+        "capped": capped,
+    }
     return _render_organisation(request, me, bulk_report=report)
 
 

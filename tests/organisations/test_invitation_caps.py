@@ -66,7 +66,8 @@ def test_a_bulk_list_past_the_cap_invites_what_fits_and_counts_the_rest(client, 
     page = response.content.decode()
     assert response.status_code == 200
     assert "<strong>5</strong> invited" in page
-    assert page.count("over the daily cap of invitations") == 3
+    assert "<strong>3</strong> of the skipped were over the daily cap" in page
+    assert page.count("over the daily cap of invitations, not invited") == 3
     assert Invitation.objects.count() == 5
 
 
