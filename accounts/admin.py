@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from accounts import privileges, sessions
 from accounts.flows import staff_changes, two_factor
 from accounts.models import User
+from core import deletion
 
 # What only a superuser gives or takes away: whoever holds one of these can grant the rest.
 PRIVILEGE_FIELDS = ("is_staff", "is_superuser", "groups", "user_permissions")
@@ -107,6 +108,12 @@ class UserAdmin(DjangoUserAdmin):
             f"{ended} session(s) of {len(queryset)} user(s) ended.",
             messages.SUCCESS,
         )
+
+    def get_deleted_objects(self, objs, request):
+        """Django's list, plus what other apps say stops the deletion (core.deletion)."""
+        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        protected = [*protected, *deletion.blockers(User._meta.label, objs)]
+        return deleted, model_count, perms_needed, protected
 
     def save_model(self, request, obj, form, change) -> None:
         """Save, and record and announce a change of another user's address by staff."""

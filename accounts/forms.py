@@ -1,5 +1,6 @@
 """Forms for the account pages; every user-facing error message lives here, by code."""
 
+import re
 import unicodedata
 
 from django import forms
@@ -24,6 +25,10 @@ ERRORS = {
         "{when}; we have told the address's owner by e-mail."
     ),
     "name_characters": "A name cannot contain line breaks or other control characters.",
+    # Names reach strangers' inboxes in invitations: no way to reach the writer but the link.
+    "name_url": "A name cannot contain a web address or a domain name (such as example.com).",
+    "name_email": "A name cannot contain an e-mail address.",
+    "name_phone": "A name cannot contain a phone number.",
     "missing": "No code is waiting for this sign-in. Ask for a new code below.",
     "second_step_locked": (
         "Too many wrong codes were entered for this account. Its second step is locked for "
@@ -84,6 +89,36 @@ def refuse_control_characters(name: str) -> str:
     return name
 
 
+# A scheme (https://), "www.", or labels joined by dots ending in letters (evil.co.uk).
+URL_LIKE = re.compile(r"[a-z][a-z0-9+.-]*://|\bwww\.|[^\W_](?:[\w-]*\.)+[a-z]{2,}\b", re.IGNORECASE)
+EMAIL_LIKE = re.compile(r"[^\s@]@[^\s@]")
+# Seven or more digits in one run, with spaces, dots, dashes, slashes or brackets between.
+PHONE_LIKE = re.compile(r"\+?\d(?:[\s().\-/]*\d){6,}")
+
+
+def refuse_contact_details(name: str) -> str:
+    """Refuse a name that carries a web address, an e-mail address or a phone number.
+
+    Display names and organisation names are printed in invitations to strangers; a lure
+    needs a way back to its writer, and these are the ways. NFKC first, so fullwidth dots
+    and digits count as the plain ones they look like.
+    """
+    folded = unicodedata.normalize("NFKC", name)
+    for pattern, code in (
+        (EMAIL_LIKE, "name_email"),
+        (URL_LIKE, "name_url"),
+        (PHONE_LIKE, "name_phone"),
+    ):
+        if pattern.search(folded):
+            raise forms.ValidationError(ERRORS[code], code=code)
+    return name
+
+
+def validate_public_name(name: str) -> str:
+    """Apply every rule a name shown to other people follows (display or organisation)."""
+    return refuse_contact_details(refuse_control_characters(name))
+
+
 def _name_field() -> forms.CharField:
     return forms.CharField(
         label="Name (optional)",
@@ -105,7 +140,7 @@ class SignupForm(forms.Form):
     )
 
     def clean_name(self) -> str:
-        return refuse_control_characters(self.cleaned_data["name"])
+        return validate_public_name(self.cleaned_data["name"])
 
     def clean(self) -> dict:
         cleaned = super().clean()
@@ -211,7 +246,7 @@ class ProfileForm(forms.Form):
     name = _name_field()
 
     def clean_name(self) -> str:
-        return refuse_control_characters(self.cleaned_data["name"])
+        return validate_public_name(self.cleaned_data["name"])
 
 
 def _new_password_field(label: str) -> forms.CharField:

@@ -17,12 +17,15 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives
+from django.http import HttpRequest
 from django.template.loader import render_to_string
+from django.utils import timezone
 
 from audit.events import Action, record
 from emailing import queue
 from emailing.errors import EmailDeliveryError
 from emailing.models import EmailLog, Suppression
+from emailing.signals import announce
 
 logger = logging.getLogger("hygate.emailing")
 
@@ -56,8 +59,14 @@ class Delivery:
         return self.error.code if self.error else ""
 
 
-def render_message(name: str, to: str, context: dict[str, Any]) -> EmailMultiAlternatives:
-    """Build the message `name` for one recipient, with its plain-text and HTML parts."""
+def render_message(
+    name: str, to: str, context: dict[str, Any], reference: str = ""
+) -> EmailMultiAlternatives:
+    """Build the message `name` for one recipient, with its plain-text and HTML parts.
+
+    `reference` ("invitation:12") names what the mail is about: its delivery-log entry
+    carries it, and emailing.signals.delivery_outcome tells its owner what became of it.
+    """
     context = {"site_url": settings.HYGATE_SITE_URL, "site_name": "Hygate", **context}
     subject = render_to_string(f"email/{name}.subject.txt", context)
     message = EmailMultiAlternatives(
@@ -68,6 +77,7 @@ def render_message(name: str, to: str, context: dict[str, Any]) -> EmailMultiAlt
     )
     message.attach_alternative(render_to_string(f"email/{name}.html", context), "text/html")
     message.hygate_kind = KINDS[name]
+    message.hygate_reference = reference
     return message
 
 
@@ -91,6 +101,7 @@ def deliver(entry: EmailLog, message: EmailMessage, connection=None) -> Delivery
             entry.error_code = failure.code
             entry.error_message = failure.provider_message[:500]
             entry.save()
+            announce(entry)
             logger.warning("[EmailService] Email failed kind=%s error=%s", entry.kind, failure.code)
             record(
                 None,
@@ -103,7 +114,9 @@ def deliver(entry: EmailLog, message: EmailMessage, connection=None) -> Delivery
     if entry.status == EmailLog.Status.QUEUED:  # a plain Django backend was configured
         entry.status = EmailLog.Status.SENT
         entry.attempts = max(entry.attempts, 1)
+        entry.sent_at = entry.sent_at or timezone.now()
         entry.save()
+        announce(entry)
     return Delivery(sent=True, message_id=entry.provider_message_id)
 
 
@@ -121,16 +134,27 @@ def log_entry_for(message: EmailMessage) -> EmailLog:
         kind=getattr(message, "hygate_kind", EmailLog.Kind.NOTICE),
         recipient=", ".join(message.recipients())[:320],
         subject=message.subject[:255],
+        reference=getattr(message, "hygate_reference", ""),
     )
 
 
-def send_message(name: str, to: str, context: dict[str, Any]) -> Delivery:
+def enqueue(messages: list[EmailMessage], request: HttpRequest | None = None) -> list[EmailLog]:
+    """Put rendered messages in the queue and have them sent: the one way into the queue.
+
+    Their outcome reaches the owner of each message's reference through
+    emailing.signals.delivery_outcome once a run has sent them (or given up).
+    """
+    entries = queue.queue(messages)
+    queue.dispatch({entry.batch_key for entry in entries}, request)
+    return entries
+
+
+def send_message(name: str, to: str, context: dict[str, Any], reference: str = "") -> Delivery:
     """Render, log and deliver the message `name`; never raise for a delivery failure."""
-    message = render_message(name, to, context)
+    message = render_message(name, to, context, reference)
     if queue.uses_worker() and message.hygate_kind in QUEUED_KINDS:
         if Suppression.is_suppressed(to):
             return deliver(log_entry_for(message), message)
-        (entry,) = queue.queue([message])
-        queue.dispatch([entry.batch_key])
+        enqueue([message])
         return Delivery(sent=True, queued=True)
     return deliver(log_entry_for(message), message)

@@ -152,7 +152,11 @@ class EmailLog(models.Model):
         default=False, help_text="Sent (or tried) through the secondary provider."
     )
     event = models.CharField(max_length=20, choices=Event.choices, blank=True)
+    # The provider's time of the event last applied (its `created_at`): an older event
+    # arriving later is not applied over it.
     event_at = models.DateTimeField(null=True, blank=True)
+    # What the mail was about, as "<kind>:<id>" ("invitation:12"), for emailing.signals.
+    reference = models.CharField(max_length=64, blank=True, db_index=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -30,6 +30,7 @@ from django.utils import timezone
 from core.after_response import after_response
 from emailing import crypto
 from emailing.models import EmailLog, Suppression
+from emailing.signals import announce
 
 logger = logging.getLogger("hygate.emailing")
 
@@ -87,6 +88,7 @@ def queue(messages: list[EmailMessage]) -> list[EmailLog]:
                     kind=getattr(message, "hygate_kind", EmailLog.Kind.NOTICE),
                     recipient=", ".join(message.recipients())[:320],
                     subject=message.subject[:255],
+                    reference=getattr(message, "hygate_reference", ""),
                     payload=encode(message),
                     batch_key=batch_key,
                     next_attempt_at=now,
@@ -171,6 +173,7 @@ def skip_suppressed(entry: EmailLog) -> None:
     entry.error_message = "The address is on the suppression list."
     entry.payload = entry.claimed_by = ""
     entry.save()
+    announce(entry)
     logger.warning("[EmailService] Email skipped kind=%s error=suppressed", entry.kind)
 
 
@@ -181,6 +184,7 @@ def fail_unreadable(entry: EmailLog) -> None:
     entry.error_message = "No key in HYGATE_ENCRYPTION_KEY decrypts the queued message."
     entry.payload = entry.claimed_by = ""
     entry.save()
+    announce(entry)
     logger.warning("[EmailService] Email failed kind=%s error=unreadable_payload", entry.kind)
 
 

@@ -16,6 +16,7 @@ from email.utils import parseaddr
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -25,6 +26,7 @@ from svix.webhooks import Webhook, WebhookVerificationError
 
 from emailing.crypto import SecretUnreadable
 from emailing.models import EmailLog, EmailSettings, Suppression, normalise_address
+from emailing.signals import announce
 
 logger = logging.getLogger("hygate.emailing")
 
@@ -71,7 +73,7 @@ def record_event(event: dict) -> int:
     at = _event_time(event.get("created_at"))
     with transaction.atomic():
         ours = EmailLog.objects.filter(provider_message_id=message_id)
-        updated = ours.update(event=kind, event_at=at, updated_at=timezone.now())
+        updated = _apply_in_provider_order(ours, kind, at)
         if _suppresses(kind, data):
             reason = (
                 Suppression.Reason.COMPLAINED
@@ -88,6 +90,29 @@ def record_event(event: dict) -> int:
                         "provider_message_id": message_id,
                     },
                 )
+    return updated
+
+
+# Outcomes that win a tie with an event of the same provider time: a bounce stays a bounce.
+BAD_OUTCOMES = {EmailLog.Event.BOUNCED, EmailLog.Event.COMPLAINED, EmailLog.Event.FAILED}
+
+
+def _apply_in_provider_order(ours, kind: str, at: datetime) -> int:
+    """Record the event on the entries whose last applied event is older; announce them.
+
+    Webhooks arrive in any order (retries, parallel deliveries): a "delivered" created
+    before a "bounced" but received after it must not overwrite it. The provider's
+    `created_at` decides, kept in `event_at`.
+    """
+    newer = Q(event_at__isnull=True) | Q(event_at__lt=at)
+    if kind in BAD_OUTCOMES:
+        newer |= Q(event_at=at)
+    pks = list(ours.filter(newer).select_for_update().values_list("pk", flat=True))
+    updated = EmailLog.objects.filter(pk__in=pks).update(
+        event=kind, event_at=at, updated_at=timezone.now()
+    )
+    for entry in EmailLog.objects.filter(pk__in=pks).exclude(reference=""):
+        announce(entry)
     return updated
 
 

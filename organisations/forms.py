@@ -1,11 +1,10 @@
 """Forms for the organisation pages; every user-facing error message lives here, by code."""
 
-import unicodedata
-
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
+from accounts.forms import validate_public_name
 from core.addresses import EmailAddressField, canonical_email
 from organisations.models import Role
 
@@ -19,6 +18,19 @@ ERRORS = {
         "You have sent as many invitations as a day allows ({limit}). "
         "Try again in about {hours} hours."
     ),
+    "cap_inviter": (
+        "You have invited as many people as a day allows ({limit}). "
+        "Try again in about {hours} hours."
+    ),
+    "cap_new_account": (
+        "Accounts in their first {days} days may invite {limit} people a day. "
+        "Try again in about {hours} hours."
+    ),
+    "cap_site": (
+        "This site has sent as many invitations today as this site allows. "
+        "Try again in about {hours} hours."
+    ),
+    "bulk_daily_cap": "over the daily cap of invitations, not invited",
     "send_failed": (
         "We could not send the invitation e-mail to {email}. The invitation is kept: "
         "use “Resend” to try again."
@@ -38,7 +50,6 @@ ERRORS = {
     "gone": "That person is no longer a member.",
     "busy": "Please try again in a moment.",
     "name_blank": "Give the organisation a name.",
-    "name_characters": "A name cannot contain line breaks or other control characters.",
     "invitation_expired": (
         "This invitation has expired. Ask the person who invited you to send a new one."
     ),
@@ -78,11 +89,8 @@ class OrganisationForm(forms.Form):
 
     def clean_name(self) -> str:
         # The name goes into invitation e-mails: no line breaks to fake a paragraph with,
-        # no direction overrides to make a link read backwards.
-        name = self.cleaned_data["name"]
-        if any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in name):
-            raise forms.ValidationError(ERRORS["name_characters"], code="name_characters")
-        return name
+        # no direction overrides to make a link read backwards, no way to reach a lure's writer.
+        return validate_public_name(self.cleaned_data["name"])
 
 
 class InvitationForm(forms.Form):

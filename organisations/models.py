@@ -151,7 +151,8 @@ class Invitation(models.Model):
                 name="organisations_one_open_invitation_per_address",
             ),
         ]
-        indexes = [models.Index(fields=["expires_at"])]
+        # created_at: the daily caps count the last 24 hours (organisations.flows.caps).
+        indexes = [models.Index(fields=["expires_at"]), models.Index(fields=["created_at"])]
 
     def __str__(self) -> str:
         return f"{self.email} to {self.organisation} as {self.role}"

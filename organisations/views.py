@@ -12,6 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from core.ratelimit import rate_limit
+from emailing.messages import Delivery
 from organisations.flows import LimitReached, Refused, invitations, memberships
 from organisations.forms import (
     ERRORS,
@@ -137,7 +138,7 @@ def _invite(request: HttpRequest, me: Membership) -> HttpResponse:
     except Refused as refused:
         form.add_error("email", message_for(refused.code, **refused.params))
         return _render_organisation(request, me, form, status=400)
-    _report_delivery(request, invitation, delivery.sent)
+    _report_delivery(request, invitation, delivery)
     return redirect("organisations:detail", slug=me.organisation.slug)
 
 
@@ -155,12 +156,24 @@ def _bulk_invite(request: HttpRequest, me: Membership) -> HttpResponse:
         return response
     skipped = [(email, ERRORS[reason]) for email, reason in result.skipped]
     skipped += [(email, ERRORS["bulk_duplicate"]) for email in form.duplicates]
-    report = {"invited": result.invited, "skipped": skipped, "refused": form.refused}
+    capped = sum(1 for _, reason in result.skipped if reason == "bulk_daily_cap")
+    report = {
+        "invited": result.invited,
+        "skipped": skipped,
+        "refused": form.refused,
+        "capped": capped,
+    }
     return _render_organisation(request, me, bulk_report=report)
 
 
-def _report_delivery(request: HttpRequest, invitation: Invitation, sent: bool) -> None:
-    if sent:
+def _report_delivery(request: HttpRequest, invitation: Invitation, delivery: Delivery) -> None:
+    if delivery.queued:
+        messages.success(
+            request,
+            f"The invitation to {invitation.email} as {invitation.role} is queued: "
+            "it will be e-mailed in a moment.",
+        )
+    elif delivery.sent:
         messages.success(
             request, f"We e-mailed an invitation to {invitation.email} as {invitation.role}."
         )
@@ -175,7 +188,7 @@ def _resend(request: HttpRequest, me: Membership) -> HttpResponse | None:
     except LimitReached as refused:
         messages.error(request, message_for(refused.code, **refused.params))
         return None
-    _report_delivery(request, invitation, delivery.sent)
+    _report_delivery(request, invitation, delivery)
     return None
 
 

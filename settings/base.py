@@ -165,6 +165,16 @@ HYGATE_RATE_LIMIT_RULES = {
     "invitation_org_bulk": "1000/d/key",
     "invitation_inviter_bulk": "1000/d/key",
 }
+# Daily caps on invitations (organisations/flows/caps.py): every address invited counts,
+# per inviter, site-wide, and lower for accounts in their first days.
+HYGATE_INVITES_NEW_ADDRESSES_PER_INVITER_DAY = env.int(
+    "HYGATE_INVITES_NEW_ADDRESSES_PER_INVITER_DAY", default=1000
+)
+HYGATE_INVITES_NEW_ADDRESSES_SITE_DAY = env.int(
+    "HYGATE_INVITES_NEW_ADDRESSES_SITE_DAY", default=5000
+)
+HYGATE_INVITES_NEW_ACCOUNT_DAYS = env.int("HYGATE_INVITES_NEW_ACCOUNT_DAYS", default=7)
+HYGATE_INVITES_NEW_ACCOUNT_PER_DAY = env.int("HYGATE_INVITES_NEW_ACCOUNT_PER_DAY", default=20)
 # Staff must pass the second step with an authenticator app, whatever the site's policy.
 HYGATE_STAFF_REQUIRE_TOTP = env.bool("HYGATE_STAFF_REQUIRE_TOTP", default=False)
 # How many reverse proxies in front of Hygate append to X-Forwarded-For (0: none, use

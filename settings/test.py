@@ -23,3 +23,8 @@ PASSWORD_HASHERS = [
     "tests.hashers.QuickArgon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+# Accounts made by the factories are new: the invitation caps have their own tests
+# (tests/organisations/test_invitation_caps.py); the others invite freely.
+HYGATE_INVITES_NEW_ADDRESSES_PER_INVITER_DAY = 100_000
+HYGATE_INVITES_NEW_ADDRESSES_SITE_DAY = 100_000
+HYGATE_INVITES_NEW_ACCOUNT_DAYS = 0

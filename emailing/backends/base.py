@@ -28,6 +28,7 @@ from emailing import delivery_log, provider_rate
 from emailing.errors import EmailDeliveryError, fails_over
 from emailing.messages import log_entry_for
 from emailing.models import EmailLog
+from emailing.signals import announce
 
 logger = logging.getLogger("hygate.emailing")
 
@@ -249,6 +250,7 @@ class HygateEmailBackend(BaseEmailBackend):
         entry.error_code = entry.error_message = entry.payload = ""
         entry.sent_at = timezone.now()
         entry.save()
+        announce(entry)
         logger.info(
             "[EmailService] Email sent successfully kind=%s provider=%s message_id=%s attempts=%d",
             entry.kind,
@@ -263,6 +265,7 @@ class HygateEmailBackend(BaseEmailBackend):
         entry.error_message = error.provider_message[:500]
         entry.payload = ""
         entry.save()
+        announce(entry)
         logger.warning(
             "[EmailService] Email failed kind=%s provider=%s error=%s attempts=%d",
             entry.kind,

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -18,9 +19,9 @@ from django.utils import timezone
 from accounts.models import User
 from audit.events import Action, record
 from core.ratelimit import consume, parse_rules, release
-from emailing import queue
-from emailing.messages import Delivery, render_message, send_message
-from organisations.flows import LimitReached, Refused
+from emailing.messages import Delivery, enqueue, render_message, send_message
+from emailing.models import EmailLog
+from organisations.flows import LimitReached, Refused, caps
 from organisations.models import (
     INVITATION_LIFETIME,
     Invitation,
@@ -34,6 +35,9 @@ DAILY_LIMIT_ACTION = "invitation_org"
 INVITER_LIMIT_ACTION = "invitation_inviter"
 BULK_DAILY_LIMIT_ACTION = "invitation_org_bulk"
 BULK_INVITER_LIMIT_ACTION = "invitation_inviter_bulk"
+# An invitation's mail carries "invitation:<pk>" in the delivery log (emailing.signals).
+REFERENCE_KIND = "invitation"
+UNDELIVERED = {EmailLog.Event.BOUNCED, EmailLog.Event.COMPLAINED, EmailLog.Event.FAILED}
 
 
 def new_token() -> str:
@@ -92,13 +96,49 @@ def _mail_context(invitation: Invitation, token: str) -> dict:
     }
 
 
+def reference_of(invitation: Invitation) -> str:
+    """Return the reference an invitation's mail carries in the delivery log."""
+    return f"{REFERENCE_KIND}:{invitation.pk}"
+
+
+def _message(invitation: Invitation, token: str):
+    return render_message(
+        "invitation",
+        invitation.email,
+        _mail_context(invitation, token),
+        reference=reference_of(invitation),
+    )
+
+
 def send_invitation(invitation: Invitation, token: str) -> Delivery:
-    """E-mail the invitation's link and record whether it went out."""
-    delivery = send_message("invitation", invitation.email, _mail_context(invitation, token))
-    invitation.send_failed = not delivery.sent
-    invitation.sent_at = timezone.now() if delivery.sent else invitation.sent_at
-    invitation.save(update_fields=["send_failed", "sent_at"])
+    """E-mail the invitation's link; what becomes of the mail marks it sent or failed.
+
+    Queued mail (HYGATE_EMAIL_QUEUE=database) leaves the invitation unsent until a worker
+    sends it: `record_delivery_outcome` stamps `sent_at`, or `send_failed`, then.
+    """
+    delivery = send_message(
+        "invitation",
+        invitation.email,
+        _mail_context(invitation, token),
+        reference=reference_of(invitation),
+    )
+    invitation.refresh_from_db(fields=["sent_at", "send_failed"])
     return delivery
+
+
+def record_delivery_outcome(sender, entry: EmailLog, **kwargs) -> None:
+    """Mark an invitation sent or failed as its mail's delivery-log entry now says."""
+    kind, _, pk = entry.reference.partition(":")
+    if kind != REFERENCE_KIND or not pk.isdigit():
+        return
+    # A newer mail for the same invitation (a resend, a new invitation) speaks for it now.
+    if EmailLog.objects.filter(reference=entry.reference, pk__gt=entry.pk).exists():
+        return
+    invitation = Invitation.objects.filter(pk=int(pk))
+    if entry.status == EmailLog.Status.FAILED or entry.event in UNDELIVERED:
+        invitation.update(send_failed=True)
+    elif entry.status == EmailLog.Status.SENT:
+        invitation.update(sent_at=entry.sent_at or timezone.now(), send_failed=False)
 
 
 def _lock_organisation(organisation_id: int) -> None:
@@ -118,6 +158,7 @@ def invite(
     require_grantable(actor, role)
     organisation = actor.organisation
     _require_not_member(organisation, email)
+    caps.require_room(actor.user)
     _count_against_daily_limit(request, actor)
     token = new_token()
     with transaction.atomic():
@@ -143,7 +184,11 @@ def invite(
 
 
 def _record(
-    request: HttpRequest | None, action: str, actor: User, invitation: Invitation, **details
+    request: HttpRequest | None,
+    action: str,
+    actor: User | None,
+    invitation: Invitation,
+    **details,
 ) -> None:
     record(
         request,
@@ -164,6 +209,8 @@ def _renew(invitation: Invitation, actor: Membership, role: str, token: str) -> 
     invitation.token_hash = hash_token(token)
     invitation.created_at = now
     invitation.expires_at = now + INVITATION_LIFETIME
+    # A new mail goes out: until it does, the invitation is neither sent nor failed.
+    invitation.sent_at = None
     invitation.send_failed = False
 
 
@@ -194,6 +241,10 @@ def invite_many(
     )
     result = BulkResult(skipped=[(e, "bulk_member") for e, _ in entries if e in members])
     wanted = [(email, role) for email, role in entries if email not in members]
+    # Past a daily cap, the rest of the list is skipped and counted as such (flows.caps).
+    room = caps.room_for(actor.user).left
+    result.skipped += [(email, "bulk_daily_cap") for email, _ in wanted[room:]]
+    wanted = wanted[:room]
     if not wanted:
         return result
     _count_bulk_against_daily_limit(request, organisation, len(wanted))
@@ -219,14 +270,17 @@ def invite_many(
         Invitation.objects.bulk_create([i for i in result.invited if i.pk is None])
         Invitation.objects.bulk_update(
             renewed,
-            ["role", "invited_by", "token_hash", "created_at", "expires_at", "send_failed"],
+            [
+                "role",
+                "invited_by",
+                "token_hash",
+                "created_at",
+                "expires_at",
+                "sent_at",
+                "send_failed",
+            ],
         )
-        messages = [
-            render_message("invitation", i.email, _mail_context(i, tokens[i.email]))
-            for i in result.invited
-        ]
-        entries_logged = queue.queue(messages)
-        queue.dispatch({entry.batch_key for entry in entries_logged}, request)
+        enqueue([_message(i, tokens[i.email]) for i in result.invited], request)
     record(
         request,
         Action.INVITATION_SENT,
@@ -270,7 +324,12 @@ def resend(request: HttpRequest, actor: Membership, invitation: Invitation) -> D
     updated = (
         Invitation.objects.open()
         .filter(pk=invitation.pk)
-        .update(token_hash=hash_token(token), expires_at=now + INVITATION_LIFETIME)
+        .update(
+            token_hash=hash_token(token),
+            expires_at=now + INVITATION_LIFETIME,
+            sent_at=None,
+            send_failed=False,
+        )
     )
     if not updated:
         raise Refused("not_open")
@@ -294,6 +353,51 @@ def revoke(actor: Membership, invitation: Invitation) -> None:
     if not updated:
         raise Refused("not_open")
     _record(None, Action.INVITATION_REVOKED, actor.user, invitation)
+
+
+def revoke_beyond_rights(membership: Membership, *, leaving: bool = False) -> int:
+    """Revoke the member's open invitations whose role they may no longer give; return how many.
+
+    An invitation dies with its inviter's right to invite: an admin made a member, an owner
+    stepping down to admin (for owner invitations), and anyone who leaves or is removed.
+    """
+    grantable = [] if leaving else roles_grantable_by(membership)
+    doomed = list(
+        Invitation.objects.open()
+        .filter(organisation_id=membership.organisation_id, invited_by_id=membership.user_id)
+        .exclude(role__in=grantable)
+        .select_related("organisation")
+    )
+    now = timezone.now()
+    for invitation in doomed:
+        if Invitation.objects.open().filter(pk=invitation.pk).update(revoked_at=now):
+            # No actor: whoever changed the membership is recorded by that change.
+            _record(
+                None,
+                Action.INVITATION_REVOKED,
+                None,
+                invitation,
+                reason="inviter_lost_right",
+                inviter=membership.user.email,
+            )
+    return len(doomed)
+
+
+def revoke_on_role_change(sender, instance: Membership, created: bool, **kwargs) -> None:
+    """post_save of a membership (a page, the admin, a script): apply revoke_beyond_rights."""
+    if not created:
+        revoke_beyond_rights(instance)
+
+
+def revoke_on_leaving(sender, instance: Membership, origin=None, **kwargs) -> None:
+    """pre_delete of a membership: its open invitations go with it.
+
+    Not when the organisation itself is deleted: its invitations are deleted with it. Before
+    the delete, as deleting the user sets `invited_by` to NULL before any post_delete.
+    """
+    deleting = origin.model if isinstance(origin, QuerySet) else type(origin)
+    if deleting is not Organisation:
+        revoke_beyond_rights(instance, leaving=True)
 
 
 def _lock(invitation: Invitation) -> Invitation:

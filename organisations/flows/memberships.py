@@ -8,6 +8,7 @@ first one's change and is refused.
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
 from django.utils.text import slugify
 
 from accounts.models import User
@@ -37,6 +38,34 @@ def free_slug(name: str) -> str:
         n += 1
         candidate = f"{base}-{n}"
     return candidate
+
+
+def organisations_left_without_owner(users: list[User]) -> list[Organisation]:
+    """Return the organisations that deleting these users would leave without an owner."""
+    ids = [user.pk for user in users]
+    owned = Organisation.objects.filter(
+        memberships__user_id__in=ids, memberships__role=Role.OWNER
+    ).distinct()
+    return [
+        organisation
+        for organisation in owned
+        if not organisation.memberships.filter(role=Role.OWNER).exclude(user_id__in=ids).exists()
+    ]
+
+
+def last_owner_reasons(users: list[User]) -> list[str]:
+    """Say, per organisation, why these users may not be deleted (core.deletion guard)."""
+    return [
+        f"Organisation “{organisation.name}” ({organisation.slug}): this user is its only "
+        "owner. Make another member an owner first, or delete the organisation."
+        for organisation in organisations_left_without_owner(users)
+    ]
+
+
+def refuse_deleting_last_owner(sender, instance: User, **kwargs) -> None:
+    """Refuse, from every code path, to delete a user who is an organisation's only owner."""
+    if left := organisations_left_without_owner([instance]):
+        raise ProtectedError(" ".join(last_owner_reasons([instance])), set(left))
 
 
 def create_organisation(user: User, name: str) -> Organisation:

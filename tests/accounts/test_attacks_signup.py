@@ -40,7 +40,8 @@ def test_a_deactivated_accounts_address_answers_like_a_new_one(outbox):
     assert seen == [True, True, False, False, False, False, True, True]
 
 
-LURE = "Your account is suspended, re-activate at https://evil.example/login"
+# No address in it: names with web or e-mail addresses or phone numbers are refused outright.
+LURE = "Your account is suspended, reply to this mail to re-activate it"
 
 
 def test_a_strangers_words_never_reach_the_owner_through_a_reset_link(client, outbox):
