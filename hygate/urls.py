@@ -17,6 +17,7 @@ urlpatterns = [
     path("invitations/<str:token>/", invitation_view, name="invitation"),
     path("webhooks/resend/", resend_webhook_view, name="resend_webhook"),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     # Staff sign in through Hygate's own sign-in (and its later second factor), never a
     # password-only form of the admin's.
     path("admin/login/", views.admin_login),

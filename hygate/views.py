@@ -1,5 +1,6 @@
 """The dashboard, the site-wide error pages and the health check."""
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
@@ -84,3 +85,14 @@ def healthz(request: HttpRequest) -> JsonResponse:
         },
         status=200 if healthy else 503,
     )
+
+
+_FAVICON = settings.BASE_DIR / "static" / "hygate" / "favicon.ico"
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Serve the icon browsers ask for at /favicon.ico, cached for a week."""
+    response = HttpResponse(_FAVICON.read_bytes(), content_type="image/x-icon")
+    response["Cache-Control"] = "public, max-age=604800, immutable"
+    return response
