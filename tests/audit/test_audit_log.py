@@ -395,12 +395,13 @@ def test_a_forged_forwarded_for_never_becomes_the_recorded_address(settings, pro
 
 
 def test_attackers_spread_over_many_addresses_still_leave_a_bounded_trail():
-    # A limit per account is hit from a fresh address each time (IPv6 hands out plenty):
-    # the trail is bounded per limit counter, not per address.
+    # A limit per account is hit from a fresh address each time (IPv6 hands out plenty, a
+    # fresh /64 each, which IP limits count apart): the trail is bounded per limit counter,
+    # not per address.
     wrong = {"email": "victim@example.com", "password": "a guess"}
     with time_machine.travel(datetime(2026, 3, 2, 9, 0, tzinfo=UTC), tick=False):
         statuses = [
-            Client(REMOTE_ADDR=f"2001:db8::{n:x}").post(LOGIN, wrong).status_code
+            Client(REMOTE_ADDR=f"2001:db8:{n:x}::1").post(LOGIN, wrong).status_code
             for n in range(105)
         ]
 
