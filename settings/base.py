@@ -72,6 +72,18 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Requests served at once must wait their turn, never answer 500 ("database is locked"):
+    # IMMEDIATE takes the write lock when a transaction begins (a deferred one that reads
+    # first cannot upgrade to a write while another writes, and fails at once, whatever the
+    # timeout); the timeout is how long a writer waits for the lock; WAL lets readers go on
+    # while one writes. See README "SQLite".
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://hygate")}
