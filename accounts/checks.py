@@ -1,4 +1,4 @@
-"""System checks for the accounts app: staff and members held to a second factor."""
+"""System checks for the accounts app: second factors for staff and members, breached passwords."""
 
 from django.conf import settings
 from django.core.checks import Warning, register
@@ -39,5 +39,21 @@ def check_member_two_factor_policy(app_configs, **kwargs) -> list[Warning]:
             hint="Choose 'E-mailed code', 'Authenticator app' or 'Either' on Settings -> "
             "Security (/settings/security/).",
             id="hygate.W006",
+        )
+    ]
+
+
+@register("hygate", deploy=True)
+def check_breached_password_check_on(app_configs, **kwargs) -> list[Warning]:
+    """Warn when new passwords are not checked against Pwned Passwords."""
+    if settings.HYGATE_PWNED_PASSWORDS == "on":
+        return []
+    return [
+        Warning(
+            "HYGATE_PWNED_PASSWORDS is off: new passwords are checked only against the "
+            "20,000 most common ones, not against Pwned Passwords' breached passwords.",
+            hint="Set HYGATE_PWNED_PASSWORDS=on (the production default); the server needs "
+            "to reach https://api.pwnedpasswords.com (HYGATE_PWNED_PASSWORDS_URL).",
+            id="hygate.W007",
         )
     ]
