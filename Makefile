@@ -52,6 +52,7 @@ format: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/login_timing.py
+	$(BIN)/python bench/decoy_timing.py
 	$(BIN)/python bench/email_send.py
 	$(BIN)/python bench/mail_at_scale.py
 
