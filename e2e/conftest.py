@@ -57,6 +57,13 @@ def browser_context_args(browser_context_args: dict) -> dict:
     return {**browser_context_args, "viewport": DESKTOP, "locale": "en-GB"}
 
 
+@pytest.fixture
+def page(page):
+    """Playwright's page, waiting 10 s rather than 30 for what a test expects to see."""
+    page.set_default_timeout(10_000)
+    return page
+
+
 @pytest.fixture(autouse=True)
 def _site(settings, live_server):
     """Links in mail lead to the live server; each test starts with empty caches."""
