@@ -129,3 +129,8 @@ def pytest_runtest_call(item: pytest.Item):
             pytrace=False,
         )
     return result
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if SCREENSHOTS.exists():
+        terminalreporter.write_line(f"Screenshots of every page state: {SCREENSHOTS}/<test>/")
