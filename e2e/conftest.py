@@ -93,6 +93,20 @@ def password() -> str:
 
 
 @pytest.fixture
+def sign_in(page):
+    """Sign in through the sign-in page (no second step); return to the test on the dashboard."""
+
+    def sign_in(email: str, password: str = DEFAULT_PASSWORD) -> None:
+        page.goto("/accounts/login/")
+        page.get_by_label("E-mail address").fill(email)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url("/")
+
+    return sign_in
+
+
+@pytest.fixture
 def findings() -> Findings:
     return Findings()
 
