@@ -60,26 +60,30 @@ class Journey:
         self.findings = findings
         self.count = 0
 
-    def check(self, state: str) -> None:
-        """Photograph this page state at both widths and run axe-core on it at each."""
-        self.page.wait_for_load_state()
+    def check(self, state: str, page: Page | None = None) -> None:
+        """Photograph this page state at both widths and run axe-core on it at each.
+
+        `page` is another person's browser in a test with two; the test's own by default.
+        """
+        page = page or self.page
+        page.wait_for_load_state()
         self.count += 1
         for viewport in WIDTHS:
-            self.page.set_viewport_size(viewport)
+            page.set_viewport_size(viewport)
             width = viewport["width"]
             path = self.folder / f"{self.count:02d}-{slug(state)}-{width}.png"
-            self.page.screenshot(path=path, full_page=True)
-            self._run_axe(f"{state} @{width}")
-        self.page.set_viewport_size(DESKTOP)
+            page.screenshot(path=path, full_page=True)
+            self._run_axe(page, f"{state} @{width}")
+        page.set_viewport_size(DESKTOP)
 
-    def _run_axe(self, where: str) -> None:
-        results = _axe.run(self.page).response
+    def _run_axe(self, page: Page, where: str) -> None:
+        results = _axe.run(page).response
         for violation in results["violations"]:
             if violation["impact"] not in FAILING_IMPACTS:
                 continue
             targets = ", ".join(" ".join(node["target"]) for node in violation["nodes"])
             self.findings.add(
-                f"axe {violation['id']} ({violation['impact']}) on {path_of(self.page)} [{where}]:"
+                f"axe {violation['id']} ({violation['impact']}) on {path_of(page)} [{where}]:"
                 f" {violation['help']}\n    targets: {targets}\n    {violation['helpUrl']}"
             )
 
