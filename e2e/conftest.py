@@ -87,6 +87,24 @@ def inbox(live_server) -> Inbox:
     return Inbox(live_server.url)
 
 
+@pytest.fixture(scope="session")
+def _resend_server():
+    from tests.fakes.resend_api import FakeResend
+
+    server = FakeResend().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def resend_api(_resend_server, settings):
+    """Resend's API on loopback (the suite's stand-in), where Settings -> Email sends keys."""
+    _resend_server.reset()
+    settings.RESEND_API_URL = _resend_server.url
+    settings.EMAIL_TIMEOUT = 2
+    return _resend_server
+
+
 @pytest.fixture
 def password() -> str:
     return DEFAULT_PASSWORD

@@ -41,3 +41,31 @@ def test_staff_set_the_policy_and_read_the_audit_log(page, journey, sign_in, pas
     page.get_by_role("link", name="Settings → E-mail").click()
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     journey.check("e-mail settings")
+
+
+def test_e_mail_settings_test_connection_fails_then_passes_then_save(
+    page, journey, sign_in, resend_api, db
+):
+    from tests.fakes.resend_api import FULL_KEY, OWNER
+
+    UserFactory(email="admin@example.com", is_staff=True, is_superuser=True)
+    sign_in("admin@example.com")
+    page.goto("/settings/email/")
+    page.get_by_role("radio", name="Resend (HTTP API)").check()
+    page.get_by_label("From address").fill(f"Hygate <{OWNER}>")
+    page.get_by_label("Resend API key").fill("re_not_a_key_anyone_has")
+    page.get_by_label("Send the test to").fill("admin@example.com")
+    page.get_by_role("button", name="Test Connection").click()
+    expect(page.get_by_role("heading", name="Test failed: invalid_api_key")).to_be_visible()
+    journey.check("test failed: invalid key")
+
+    page.get_by_label("Resend API key").fill(FULL_KEY)
+    page.get_by_role("button", name="Test Connection").click()
+    expect(page.get_by_role("heading", name="Test message sent")).to_be_visible()
+    journey.check("test passed")
+
+    # A person saves what has just passed the test, without typing the key a third time.
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Enter the Resend API key")).not_to_be_visible()
+    expect(page.get_by_text("In force: Resend")).to_be_visible()
+    journey.check("saved")
