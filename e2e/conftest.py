@@ -117,7 +117,7 @@ def sign_in(page):
     def sign_in(email: str, password: str = DEFAULT_PASSWORD) -> None:
         page.goto("/accounts/login/")
         page.get_by_label("E-mail address").fill(email)
-        page.get_by_label("Password").fill(password)
+        page.get_by_label("Password", exact=True).fill(password)
         page.get_by_role("button", name="Sign in").click()
         page.wait_for_url("/")
 

@@ -33,7 +33,7 @@ def test_password_change_then_e_mail_change(page, journey, inbox, sign_in, passw
     page.goto("/accounts/email/change/")
     if page.get_by_role("heading", name="Confirm your password").is_visible():
         journey.check("step-up asked")
-        page.get_by_label("Password").fill(NEW_PASSWORD)
+        page.get_by_label("Password", exact=True).fill(NEW_PASSWORD)
         page.get_by_role("button", name="Confirm").click()
     expect(page.get_by_role("heading", name="Change your e-mail address")).to_be_visible()
     journey.check("e-mail change form")

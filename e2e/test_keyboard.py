@@ -15,7 +15,7 @@ def test_keyboard_only_sign_in_with_the_e_mailed_code(page, keyboard, journey, i
     SecurityPolicyFactory(two_factor_policy=SecurityPolicy.TwoFactor.EMAIL)
     page.goto("/accounts/login/")
     keyboard.fill(page.get_by_label("E-mail address"), "ada@example.com")
-    keyboard.fill(page.get_by_label("Password"), password)
+    keyboard.fill(page.get_by_label("Password", exact=True), password)
     journey.check("sign-in form filled")
     keyboard.submit()
 
@@ -49,7 +49,7 @@ def test_keyboard_only_password_reset(page, keyboard, journey, inbox, db):
 
     expect(page).to_have_url("/accounts/login/")
     keyboard.fill(page.get_by_label("E-mail address"), "ada@example.com")
-    keyboard.fill(page.get_by_label("Password"), NEW_PASSWORD)
+    keyboard.fill(page.get_by_label("Password", exact=True), NEW_PASSWORD)
     keyboard.submit()
     expect(page).to_have_url("/")
     expect(page.get_by_text("You are signed in as ada@example.com")).to_be_visible()

@@ -36,7 +36,7 @@ def test_an_invitation_accepted_by_a_newcomer(
     expect(newcomer.get_by_role("heading", name="Create an account")).to_be_visible()
     journey.check("sign-up from the invitation", newcomer)
     expect(newcomer.get_by_label("E-mail address")).to_have_value("ada@example.com")
-    newcomer.get_by_label("Password").fill(password)
+    newcomer.get_by_label("Password", exact=True).fill(password)
     newcomer.get_by_role("button", name="Create account").click()
     newcomer.get_by_label("Code").fill(inbox.code("ada@example.com"))
     newcomer.get_by_role("button", name="Confirm").click()

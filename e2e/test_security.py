@@ -19,7 +19,7 @@ def test_set_up_an_authenticator_app_then_sign_in_with_it(page, journey, sign_in
     page.get_by_role("link", name="Set up an authenticator app").click()
     if page.get_by_role("heading", name="Confirm your password").is_visible():
         journey.check("step-up asked")
-        page.get_by_label("Password").fill(password)
+        page.get_by_label("Password", exact=True).fill(password)
         page.get_by_role("button", name="Confirm").click()
     if page.get_by_role("button", name="Show the QR code").is_visible():
         journey.check("before the QR code")
@@ -36,7 +36,7 @@ def test_set_up_an_authenticator_app_then_sign_in_with_it(page, journey, sign_in
     page.get_by_role("button", name="Sign out").click()
     page.goto("/accounts/login/")
     page.get_by_label("E-mail address").fill("ada@example.com")
-    page.get_by_label("Password").fill(password)
+    page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url("/accounts/login/2fa/")
     # Each 30-second step's code works once: the app's next code, within the allowed drift.

@@ -15,12 +15,12 @@ def test_newcomer_signs_up_confirms_the_code_and_lands_on_the_dashboard(
 
     page.get_by_label("E-mail address").fill("ada@example.com")
     page.get_by_label("Name (optional)").fill("Ada Lovelace")
-    page.get_by_label("Password").fill("short")
+    page.get_by_label("Password", exact=True).fill("short")
     page.get_by_role("button", name="Create account").click()
     expect(page.get_by_text("This password is too short")).to_be_visible()
     journey.check("password too short")
 
-    page.get_by_label("Password").fill(password)
+    page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Create account").click()
     expect(page).to_have_url("/accounts/verify/")
     expect(page.get_by_text("ada@example.com")).to_be_visible()

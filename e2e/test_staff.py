@@ -23,7 +23,7 @@ def test_staff_set_the_policy_and_read_the_audit_log(page, journey, sign_in, pas
     page.get_by_role("button", name="Save").click()
     if page.get_by_role("heading", name="Confirm your password").is_visible():
         journey.check("step-up asked")
-        page.get_by_label("Password").fill(password)
+        page.get_by_label("Password", exact=True).fill(password)
         page.get_by_role("button", name="Confirm").click()
         if page.get_by_role("radio", name=EMAILED).is_visible():
             page.get_by_role("radio", name=EMAILED).check()
