@@ -118,7 +118,7 @@ def email_settings_view(request: HttpRequest) -> HttpResponse:
             "form": form,
             "current": current,
             "chosen_provider": _chosen_provider(form),
-            "tested_kept": tested is not None,
+            "tested_for": tested[0][0] if tested else "",  # the provider it was tested with
             "saved_key": describe_saved_secret("resend_api_key", current.resend_api_key),
             "saved_password": describe_saved_secret("smtp_password", current.smtp_password),
             "unreadable": unreadable,

@@ -11,7 +11,7 @@ from audit.models import AuditEvent
 from emailing.models import EmailSettings
 from tests.factories import EmailSettingsFactory, UserFactory
 from tests.fakes.resend_api import FULL_KEY, OWNER
-from tests.fakes.smtp_server import SMTP_USER
+from tests.fakes.smtp_server import SMTP_PASSWORD, SMTP_USER
 
 PAGE = reverse("emailing:settings")
 ENVIRONMENT = "/settings/email/environment/"
@@ -107,6 +107,7 @@ def test_a_tested_key_is_kept_for_save_without_being_shown(client, admin, fresh_
     saved = client.post(PAGE, resend_form(action="save"), follow=True)
 
     assert "E-mail settings saved" in saved.content.decode()
+    assert "In force: <strong>Resend (HTTP API)</strong>" in saved.content.decode()
     assert EmailSettings.load().get_resend_api_key() == NEW_KEY
     assert "kept for Save" not in client.get(PAGE).content.decode()
 
@@ -213,3 +214,27 @@ def test_a_saved_secret_is_described_never_as_set_in_brackets(client, admin):
 def test_wide_tables_scroll_in_a_focusable_region(client, admin):
     page = client.get(PAGE).content.decode()
     assert page.count('class="table-wrap" tabindex="0" role="region" aria-label=') == 2
+
+
+def test_a_tested_smtp_password_is_kept_for_save_on_the_same_server(client, admin, smtp_server):
+    form = {
+        "provider": "smtp",
+        "from_email": "Hygate <id@hygate.example>",
+        "smtp_host": "127.0.0.1",
+        "smtp_port": str(smtp_server.port),
+        "smtp_security": "none",
+        "smtp_username": SMTP_USER,
+        "smtp_password": SMTP_PASSWORD,
+    }
+    page = client.post(PAGE, {**form, "action": "test"}).content.decode()
+    assert "Test message sent" in page
+    assert "The password you tested is kept for Save (not shown)." in page
+    assert "The key you tested" not in page and SMTP_PASSWORD not in page
+
+    # Another port is another server: the kept password is not sent there.
+    client.post(PAGE, {**form, "smtp_password": "", "smtp_port": "2", "action": "save"})
+    assert EmailSettings.load().get_smtp_password() == ""
+
+    client.post(PAGE, {**form, "action": "test"})
+    client.post(PAGE, {**form, "smtp_password": "", "action": "save"})
+    assert EmailSettings.load().get_smtp_password() == SMTP_PASSWORD
