@@ -22,6 +22,8 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@ $(VENV)/.installed
 
+# The settings derive the e-mail links' base (HYGATE_SITE_URL) from it (settings/development.py).
+run: export HYGATE_DEV_HOST = $(HOST)
 run: $(VENV)/.installed
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py ensure_dev_admin
