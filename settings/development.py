@@ -74,3 +74,8 @@ MIDDLEWARE.insert(
     "whitenoise.middleware.WhiteNoiseMiddleware",
 )
 WHITENOISE_USE_FINDERS = WHITENOISE_AUTOREFRESH = True
+# An edit to the CSS or the script shows at the next load: browsers keep the file but ask
+# again each time (max-age=0 with an ETag: an unchanged file costs a 304). No compression
+# here: WhiteNoise serves only the .gz files collectstatic makes in production, and gzipping
+# every response on the fly would also compress pages that carry secrets (BREACH).
+WHITENOISE_MAX_AGE = 0
