@@ -4,6 +4,7 @@ import pytest
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Permission
 from django.core.management import call_command
+from django.core.management.base import SystemCheckError
 from django.urls import reverse
 
 from accounts.models import Authenticator, RecoveryCode, SecurityPolicy
@@ -170,3 +171,27 @@ def test_each_policy_is_a_radio_button_with_a_hint_that_says_what_it_means(clien
         assert f'<p class="hint" id="policy-{value}-hint">{escape(POLICY_HELP[value])}</p>' in page
     assert 'value="either" id="policy-either" aria-describedby="policy-either-hint" checked' in page
     assert "<legend" in page and "Two-factor sign-in" in page
+
+
+def test_the_page_says_members_sign_in_with_a_password_alone_while_the_policy_is_off(client):
+    viewer = UserFactory(staff=True)
+    grant(viewer, "view_securitypolicy")
+    client.force_login(viewer)
+    warning = "members sign in with a password alone"
+
+    assert warning in client.get(PAGE).content.decode()
+    SecurityPolicyFactory(two_factor_policy=SecurityPolicy.TwoFactor.EITHER)
+    assert warning not in client.get(PAGE).content.decode()
+
+
+def test_check_deploy_warns_while_the_member_policy_is_off():
+    def deploy_warnings() -> str:
+        try:
+            call_command("check", "--deploy", "--tag", "hygate", "--fail-level", "WARNING")
+        except SystemCheckError as error:
+            return str(error)
+        return ""
+
+    assert "hygate.W006" in deploy_warnings()
+    SecurityPolicyFactory(two_factor_policy=SecurityPolicy.TwoFactor.EMAIL)
+    assert "hygate.W006" not in deploy_warnings()
