@@ -23,7 +23,7 @@ from organisations.forms import (
     message_for,
     role_choices,
 )
-from organisations.models import Invitation, Membership, Role
+from organisations.models import Invitation, Membership
 from organisations.permissions import can_manage_member, require_manager, roles_grantable_by
 
 HISTORY_LENGTH = 20
