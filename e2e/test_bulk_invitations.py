@@ -39,9 +39,7 @@ def test_a_list_pasted_on_a_phone_fits_the_card_and_its_report_comes_first(
     journey.check("bulk report")
 
 
-def test_a_member_who_opens_the_admin_is_told_the_account_has_no_access(
-    page, journey, sign_in, db
-):
+def test_a_member_who_opens_the_admin_is_told_the_account_has_no_access(page, journey, sign_in, db):
     UserFactory(email="member@example.com")
     sign_in("member@example.com")
 
