@@ -191,3 +191,16 @@ def test_moving_to_a_look_alike_spelling_of_a_taken_address_reaches_its_owner_no
     assert notice.to == ["sam@x.com"]
     assert "someone tried to use your address" in notice.subject
     assert User.objects.get(pk=mia.pk).email == "mia@example.com"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("quoted", ['"sam"@x.com', '"s\\am"@x.com', '"SAM"@X.com'])
+def test_a_quoted_spelling_of_a_taken_address_is_refused_not_a_second_account(quoted, outbox):
+    # RFC 5321: "sam"@x.com and sam@x.com are one mailbox, so a quoted local part would be a
+    # second account (and a second budget, and a way past the suppression list) for it.
+    UserFactory(email="sam@x.com")
+    response = Client().post(SIGNUP, {"email": quoted, "password": STRONG})
+    assert response.status_code == 400
+    assert "before the @" in response.content.decode()
+    assert list(User.objects.values_list("email", flat=True)) == ["sam@x.com"]
+    assert outbox == []
