@@ -389,6 +389,18 @@ def revoke_on_role_change(sender, instance: Membership, created: bool, **kwargs)
         revoke_beyond_rights(instance)
 
 
+def revoke_on_deactivation(sender, instance: User, **kwargs) -> None:
+    """post_save of a user: a deactivated account's open invitations die with its rights.
+
+    Its memberships stay (staff may reactivate it), but whoever could not sign in any more
+    must not keep bringing people in, perhaps as admins.
+    """
+    if instance.is_active:
+        return
+    for membership in Membership.objects.filter(user=instance).select_related("user"):
+        revoke_beyond_rights(membership, leaving=True)
+
+
 def revoke_on_leaving(sender, instance: Membership, origin=None, **kwargs) -> None:
     """pre_delete of a membership: its open invitations go with it.
 
