@@ -143,3 +143,21 @@ def test_a_session_without_the_app_reaches_no_staff_page_or_secret(client, setti
     mia.refresh_from_db()
     assert mia.email == "mia@example.com"
     assert not AuditEvent.objects.filter(action__icontains="settings").exists()
+
+
+@pytest.mark.parametrize("spelling", ["SAM@x.com", "ſam@x.com", "sam@X.COM", "sam@x.com\u200b"])
+def test_the_admins_add_form_makes_no_second_account_for_another_spelling(client, spelling):
+    UserFactory(email="sam@x.com")
+    client.force_login(UserFactory(email="root@example.com", is_staff=True, is_superuser=True))
+    password = "a long enough password 93"
+
+    answer = client.post(
+        reverse("admin:accounts_user_add"),
+        {"email": spelling, "password1": password, "password2": password, "_save": "Save"},
+    )
+
+    assert answer.status_code == 200  # the form again, with its error
+    assert list(User.objects.filter(email="sam@x.com").values_list("email", flat=True)) == [
+        "sam@x.com"
+    ]
+    assert User.objects.count() == 2  # sam and root
