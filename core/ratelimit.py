@@ -52,8 +52,19 @@ def client_ip(request: HttpRequest) -> str:
         forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
         forwarded = [a for a in forwarded if a]
         if len(forwarded) >= proxies:
-            return forwarded[-proxies]
+            return _without_port(forwarded[-proxies])
     return request.META.get("REMOTE_ADDR", "")
+
+
+def _without_port(entry: str) -> str:
+    # Some proxies write "192.0.2.8:40001" or "[2001:db8::1]:40001"; the port changes with
+    # every connection, so kept, it would make each connection a client of its own.
+    if entry.startswith("[") and "]" in entry:
+        return entry[1 : entry.index("]")]
+    host, colon, port = entry.rpartition(":")
+    if colon and port.isdigit() and host.count(".") == 3 and ":" not in host:
+        return host
+    return entry
 
 
 def rate_limit_ip_key(request: HttpRequest) -> str:
