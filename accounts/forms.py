@@ -89,8 +89,13 @@ def refuse_control_characters(name: str) -> str:
     return name
 
 
-# A scheme (https://), "www.", or labels joined by dots ending in letters (evil.co.uk).
-URL_LIKE = re.compile(r"[a-z][a-z0-9+.-]*://|\bwww\.|[^\W_](?:[\w-]*\.)+[a-z]{2,}\b", re.IGNORECASE)
+# A scheme (https://), "www.", or labels joined by dots ending in letters of any script
+# (evil.co.uk, пример.рф: browsers open internationalised domains too).
+URL_LIKE = re.compile(
+    r"[a-z][a-z0-9+.-]*://|\bwww\.|[^\W_](?:[\w-]*\.)+[^\W\d_]{2,}\b", re.IGNORECASE
+)
+# The dots a browser takes for "." in a domain (UTS 46) that NFKC leaves as they are.
+IDEOGRAPHIC_DOTS = str.maketrans({"\u3002": ".", "\uff61": "."})
 EMAIL_LIKE = re.compile(r"[^\s@]@[^\s@]")
 # Seven or more digits in one run, with spaces, dots, dashes, slashes or brackets between.
 PHONE_LIKE = re.compile(r"\+?\d(?:[\s().\-/]*\d){6,}")
@@ -101,9 +106,10 @@ def refuse_contact_details(name: str) -> str:
 
     Display names and organisation names are printed in invitations to strangers; a lure
     needs a way back to its writer, and these are the ways. NFKC first, so fullwidth dots
-    and digits count as the plain ones they look like.
+    and digits count as the plain ones they look like, and so do the ideographic full
+    stops a browser reads as dots in a domain (evil。com).
     """
-    folded = unicodedata.normalize("NFKC", name)
+    folded = unicodedata.normalize("NFKC", name).translate(IDEOGRAPHIC_DOTS)
     for pattern, code in (
         (EMAIL_LIKE, "name_email"),
         (URL_LIKE, "name_url"),

@@ -8,7 +8,8 @@ a database's case-insensitive match (PostgreSQL's UPPER() folds `ſ` to `S` and 
 domain such as `mıs.com` is another domain (`xn--ms-hpa.com`), so it squats nothing.
 
 What cannot be made canonical is refused: a local part that is not ASCII once folded
-(`ı` and `İ` slip through Django's validator), a domain that is not valid IDNA, and an
+(`ı` and `İ` slip through Django's validator) or that is quoted (`"sam"@x.com` is the
+mailbox `sam@x.com`, with endless quoted spellings), a domain that is not valid IDNA, and an
 address longer than 254 characters in its canonical form.
 """
 
@@ -66,7 +67,9 @@ def canonical_email(value: str) -> str:
     if not at or not local or not domain:
         raise _refuse("invalid")
     local = _fold(local)
-    if not local.isascii():
+    # A quoted local part is the same mailbox as the bare one ("sam"@x.com is sam@x.com,
+    # RFC 5321 2.4) and has endless spellings ("s\\am"): only the bare form is accepted.
+    if not local.isascii() or local.startswith('"'):
         raise _refuse("address_local_part")
     address = f"{local}@{_canonical_domain(domain)}"
     if len(address) > MAX_LENGTH:

@@ -52,12 +52,26 @@ def client_ip(request: HttpRequest) -> str:
         forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
         forwarded = [a for a in forwarded if a]
         if len(forwarded) >= proxies:
-            return forwarded[-proxies]
+            return _without_port(forwarded[-proxies])
     return request.META.get("REMOTE_ADDR", "")
 
 
+def _without_port(entry: str) -> str:
+    # Some proxies write "192.0.2.8:40001" or "[2001:db8::1]:40001"; the port changes with
+    # every connection, so kept, it would make each connection a client of its own.
+    if entry.startswith("[") and "]" in entry:
+        return entry[1 : entry.index("]")]
+    host, colon, port = entry.rpartition(":")
+    if colon and port.isdigit() and host.count(".") == 3 and ":" not in host:
+        return host
+    return entry
+
+
 def rate_limit_ip_key(request: HttpRequest) -> str:
-    """The client as IP rules count it: an IPv6 client by its /64, IPv4 by its address."""
+    """The client as IP rules count it: an IPv6 client by its /64, IPv4 by its address.
+
+    An IPv6 address that carries an IPv4 one (mapped, 6to4, Teredo) counts as that IPv4.
+    """
     text = client_ip(request).strip()
     try:
         address = ipaddress.ip_address(text)
@@ -67,6 +81,12 @@ def rate_limit_ip_key(request: HttpRequest) -> str:
         return str(address)
     if address.ipv4_mapped:  # ::ffff:a.b.c.d is that IPv4 client
         return str(address.ipv4_mapped)
+    # 6to4 and Teredo addresses are made from the client's IPv4 address: one IPv4 host
+    # holds a whole 6to4 /48 (65,536 /64s), and any Teredo port of it.
+    if address.sixtofour:
+        return str(address.sixtofour)
+    if address.teredo:
+        return str(address.teredo[1])
     # One host is handed a whole /64 and may use any address of it: counting each address
     # would give it 2^64 budgets. The network is built from the integer so a zone id drops.
     return str(ipaddress.IPv6Network((int(address) >> 64 << 64, 64)))

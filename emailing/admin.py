@@ -36,9 +36,16 @@ class EmailLogAdmin(admin.ModelAdmin):
 
 @admin.register(Suppression)
 class SuppressionAdmin(admin.ModelAdmin):
-    """Addresses no mail goes to (hard bounces, complaints); deleting an entry lifts it."""
+    """Addresses no mail goes to (hard bounces, complaints); deleting an entry lifts it.
+
+    Entries come from the provider's events, in the canonical form of the address they are
+    compared by; one typed here would be stored as typed and stop nothing, so none is.
+    """
 
     list_display = ("address", "reason", "created_at", "provider_message_id")
     list_filter = ("reason", "created_at")
     search_fields = ("address",)
-    readonly_fields = ("reason", "detail", "provider_message_id", "created_at")
+    readonly_fields = ("address", "reason", "detail", "provider_message_id", "created_at")
+
+    def has_add_permission(self, request) -> bool:
+        return False

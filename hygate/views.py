@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from accounts import staff_access
+from core.access import refuse_staff_session
 from core.redirects import requested_next
 from emailing import config
 from emailing.models import Provider
@@ -85,7 +86,15 @@ def _cache_ok() -> bool:
 def _email_status(request: HttpRequest, database_ok: bool) -> dict:
     """Say whether mail can go out; name the provider only to who may see the settings."""
     try:
-        show_provider = database_ok and request.user.has_perm("emailing.view_emailsettings")
+        # Who may open Settings -> Email: staff with its view permission, in a session
+        # the staff pages accept (one that passed the app, where staff must use one).
+        user = request.user
+        show_provider = (
+            database_ok
+            and user.is_staff
+            and user.has_perm("emailing.view_emailsettings")
+            and refuse_staff_session(request) is None
+        )
     except Exception:  # a session cookie whose store cannot be read: show what anyone sees
         show_provider = False
     provider, configured = _provider_status() if database_ok else ("unknown", False)

@@ -15,6 +15,7 @@ class OrganisationsConfig(AppConfig):
         from organisations.flows.invitations import (
             purge_expired_invitations,
             record_delivery_outcome,
+            revoke_on_deactivation,
             revoke_on_leaving,
             revoke_on_role_change,
         )
@@ -28,6 +29,7 @@ class OrganisationsConfig(AppConfig):
         user_model = get_user_model()
         post_save.connect(revoke_on_role_change, sender=Membership, dispatch_uid="org-revoke-role")
         pre_delete.connect(revoke_on_leaving, sender=Membership, dispatch_uid="org-revoke-leave")
+        post_save.connect(revoke_on_deactivation, sender=user_model, dispatch_uid="org-revoke-off")
         pre_delete.connect(refuse_deleting_last_owner, sender=user_model, dispatch_uid="org-owner")
         deletion.register(user_model._meta.label, last_owner_reasons)
 

@@ -24,6 +24,7 @@ class Watchdog:
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
         self.fired = False
+        self._ended = False
         self._sockets: list[SocketGetter] = []
         self._lock = threading.Lock()
         self._timer = threading.Timer(seconds, self._fire)
@@ -38,11 +39,21 @@ class Watchdog:
             _shut_down(get_socket())
 
     def _fire(self) -> None:
+        # Under the lock, which end() takes too: once the attempt has ended, its pooled
+        # connections may carry a later, unrelated send, and a timer that was already
+        # running (cancel() cannot stop it) must not cut them. shutdown() never blocks.
         with self._lock:
+            if self._ended:
+                return
             self.fired = True
-            getters = list(self._sockets)
-        for get_socket in getters:
-            _shut_down(get_socket())
+            for get_socket in self._sockets:
+                _shut_down(get_socket())
+
+    def end(self) -> None:
+        """Stand down: the attempt is over, and its connections are no longer its own."""
+        self._timer.cancel()
+        with self._lock:
+            self._ended = True
 
 
 def _shut_down(sock: socket.socket | None) -> None:
@@ -64,7 +75,7 @@ def deadline(seconds: float) -> Iterator[Watchdog]:
     try:
         yield dog
     finally:
-        dog._timer.cancel()
+        dog.end()
         _current.reset(token)
 
 

@@ -3,7 +3,8 @@
 An invitation puts words an inviter chose in front of a stranger, from the site's own
 domain; these caps bound how many strangers one account (or a crowd of fresh accounts)
 can reach in a day. They count rows of the database over the last 24 hours, so they hold
-across processes and need no cache.
+across processes and need no cache; the invitation flows count again under a lock on the
+inviter's row, so lists sent at the same moment (to several organisations) share one cap.
 
 Every address invited counts, whether or not it has an account. Counting only addresses
 without one would refuse those and let the others through, and the inviter would learn

@@ -145,6 +145,13 @@ def _lock_organisation(organisation_id: int) -> None:
     Organisation.objects.select_for_update().filter(pk=organisation_id).first()
 
 
+def _lock_inviter(user_id: int) -> None:
+    # One inviter's invitations are written one request at a time, in every organisation,
+    # so the daily caps (flows.caps), counted under this lock, hold for lists sent at once.
+    # NO KEY: rows that merely point at the user (sessions, audit events) need not wait.
+    User.objects.select_for_update(no_key=True).filter(pk=user_id).first()
+
+
 def _require_not_member(organisation: Organisation, email: str) -> None:
     if Membership.objects.filter(organisation=organisation, user__email=email).exists():
         raise Refused("already_member", email=email)
@@ -162,6 +169,8 @@ def invite(
     _count_against_daily_limit(request, actor)
     token = new_token()
     with transaction.atomic():
+        _lock_inviter(actor.user_id)
+        caps.require_room(actor.user)  # again: another request may have used it meanwhile
         # Serialise invitations of one organisation, so one address never gets two open ones,
         # and wait for an answer being given right now (accept() takes the same lock).
         _lock_organisation(organisation.pk)
@@ -251,6 +260,11 @@ def invite_many(
         return result
     _count_bulk_against_daily_limit(request, organisation, len(wanted))
     with transaction.atomic():
+        _lock_inviter(actor.user_id)
+        # Counted again under the lock: a list sent at the same moment may have used it.
+        room = caps.room_for(actor.user).left
+        result.skipped += [(email, "bulk_daily_cap") for email, _ in wanted[room:]]
+        wanted = wanted[:room]
         Organisation.objects.select_for_update().filter(pk=organisation.pk).first()
         open_ones = {
             invitation.email: invitation
@@ -389,6 +403,18 @@ def revoke_on_role_change(sender, instance: Membership, created: bool, **kwargs)
     """post_save of a membership (a page, the admin, a script): apply revoke_beyond_rights."""
     if not created:
         revoke_beyond_rights(instance)
+
+
+def revoke_on_deactivation(sender, instance: User, **kwargs) -> None:
+    """post_save of a user: a deactivated account's open invitations die with its rights.
+
+    Its memberships stay (staff may reactivate it), but whoever could not sign in any more
+    must not keep bringing people in, perhaps as admins.
+    """
+    if instance.is_active:
+        return
+    for membership in Membership.objects.filter(user=instance).select_related("user"):
+        revoke_beyond_rights(membership, leaving=True)
 
 
 def revoke_on_leaving(sender, instance: Membership, origin=None, **kwargs) -> None:

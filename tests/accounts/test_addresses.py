@@ -191,3 +191,40 @@ def test_moving_to_a_look_alike_spelling_of_a_taken_address_reaches_its_owner_no
     assert notice.to == ["sam@x.com"]
     assert "someone tried to use your address" in notice.subject
     assert User.objects.get(pk=mia.pk).email == "mia@example.com"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("quoted", ['"sam"@x.com', '"s\\am"@x.com', '"SAM"@X.com'])
+def test_a_quoted_spelling_of_a_taken_address_is_refused_not_a_second_account(quoted, outbox):
+    # RFC 5321: "sam"@x.com and sam@x.com are one mailbox, so a quoted local part would be a
+    # second account (and a second budget, and a way past the suppression list) for it.
+    UserFactory(email="sam@x.com")
+    response = Client().post(SIGNUP, {"email": quoted, "password": STRONG})
+    assert response.status_code == 400
+    assert "before the @" in response.content.decode()
+    assert list(User.objects.values_list("email", flat=True)) == ["sam@x.com"]
+    assert outbox == []
+
+
+@pytest.mark.parametrize(
+    ("typed", "outcome"),
+    [
+        ("rob\uff20mis.com", "invalid"),  # FULLWIDTH COMMERCIAL AT is no @
+        ("rob@mis.com.", "invalid"),  # a trailing dot: refused, not a second spelling
+        ("r\u200dob@mis.com", "address_local_part"),  # a zero-width joiner inside
+        ("\u00adrob@mis.com", "address_local_part"),  # a soft hyphen
+        ("r\u043eb@mis.com", "address_local_part"),  # a Cyrillic o among Latin letters
+        ("rob@XN--MS-HPA.com", "rob@xn--ms-hpa.com"),
+        ("ro\ufb00@mis.com", "roff@mis.com"),  # LATIN SMALL LIGATURE FF
+        ("rob@mis\u3002com", "rob@mis.com"),  # an ideographic full stop is a dot
+        ("rob@mi\u00ads.com", "rob@mis.com"),  # a soft hyphen in the domain is dropped
+        ("\uff52ob@\uff4dis.com", "rob@mis.com"),  # fullwidth letters
+    ],
+)
+def test_look_alike_spellings_are_refused_or_become_the_one_address(typed, outcome):
+    if "@" in outcome:
+        assert canonical_email(typed) == outcome
+        return
+    with pytest.raises(ValidationError) as refused:
+        canonical_email(typed)
+    assert refused.value.code == outcome

@@ -131,3 +131,19 @@ def test_a_forged_notice_link_does_nothing():
     forged = reverse("accounts:security_authenticator_undo", args=["x" * 43])
     assert Client().post(forged).status_code == 400
     assert Authenticator.objects.filter(user=owner).exists()
+
+
+def test_a_used_notice_link_never_removes_a_later_app_nor_another_users(outbox):
+    owner = UserFactory(email="owner@example.com")
+    other = UserFactory(email="other@example.com")
+    with time_machine.travel(NOON, tick=False) as clock:
+        enrol_with_inbox(sign_in(owner), outbox)
+        first_link = disown_link(outbox[-1])
+        assert Client().post(first_link).status_code == 200
+        clock.shift(timedelta(minutes=2))  # past the code's resend wait
+        enrol_with_inbox(sign_in(owner), outbox)  # the owner sets up a new app
+        enrol_with_inbox(sign_in(other), outbox)
+
+        assert Client().post(first_link).status_code == 400
+    assert Authenticator.objects.filter(user=owner).count() == 1
+    assert Authenticator.objects.filter(user=other).count() == 1

@@ -128,3 +128,44 @@ def test_an_ipv4_mapped_ipv6_address_counts_as_its_ipv4_address(client):
         ]
     assert answers[:30] == [400] * 30
     assert answers[30] == 429
+
+
+@pytest.mark.parametrize(
+    "address_of",
+    [
+        # 6to4 (RFC 3056): the IPv4 host 192.0.2.8 holds all of 2002:c000:208::/48.
+        lambda n: f"2002:c000:208:{n:x}::1",
+        # Teredo (RFC 4380): the client's IPv4 address, 192.0.2.8, is in the last 32 bits
+        # (inverted), the server's in bits 32-63; the port and flags vary freely.
+        lambda n: f"2001:0:4136:e378:{n:x}:{n:x}:3fff:fdf7",
+    ],
+)
+def test_an_ipv6_address_built_from_an_ipv4_one_counts_as_that_ipv4_client(client, address_of):
+    with time_machine.travel("2026-11-25 10:00:00+00:00", tick=False):
+        answers = [_wrong_sign_in(client, address_of(n + 1), n) for n in range(30)]
+        answers.append(_wrong_sign_in(client, "192.0.2.8", 30))
+    assert answers[:30] == [400] * 30
+    assert answers[30] == 429
+
+
+@pytest.mark.parametrize(
+    "forwarded_for",
+    [lambda n: f"192.0.2.8:{40000 + n}", lambda n: f"[2001:db8:1:2::{n + 1:x}]:{40000 + n}"],
+)
+def test_a_proxy_that_writes_the_clients_port_does_not_make_each_connection_a_client(
+    client, settings, forwarded_for
+):
+    # Some proxies (Azure's, among others) append "address:port"; the port changes with
+    # every connection the client opens.
+    settings.HYGATE_TRUSTED_PROXIES = 1
+    with time_machine.travel("2026-11-25 10:00:00+00:00", tick=False):
+        answers = [
+            client.post(
+                LOGIN,
+                {"email": f"guess{n}@example.com", "password": "wrong"},
+                HTTP_X_FORWARDED_FOR=forwarded_for(n),
+            ).status_code
+            for n in range(31)
+        ]
+    assert answers[:30] == [400] * 30
+    assert answers[30] == 429

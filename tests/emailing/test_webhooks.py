@@ -312,3 +312,22 @@ def test_a_signed_event_with_the_unbranded_headers_or_an_odd_shape_never_errors(
 
     assert unbranded.status_code == 200
     assert [r.status_code for r in odd] == [200, 200, 200]
+
+
+def test_the_admin_cannot_add_or_rewrite_a_suppression_that_would_not_stop_mail(client):
+    # Typed by hand, "Rob@MIS.com" was stored as typed, with no reason, and suppressed
+    # nothing: entries are compared in their canonical form (core.addresses).
+    entry = Suppression.objects.create(address="grace@example.com", reason="bounced")
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+
+    added = client.post(
+        "/admin/emailing/suppression/add/", {"address": "Rob@MIS.com", "_save": "Save"}
+    )
+    client.post(
+        f"/admin/emailing/suppression/{entry.pk}/change/",
+        {"address": "Grace@Example.com ", "_save": "Save"},
+    )
+
+    assert added.status_code == 403
+    assert list(Suppression.objects.values_list("address", flat=True)) == ["grace@example.com"]
+    assert Suppression.is_suppressed("GRACE@example.com")

@@ -93,3 +93,15 @@ def test_the_site_wide_cap_holds_across_inviters(client, caps):
     assert refused.status_code == 429
     assert "as many invitations today as this site allows" in refused.content.decode()
     assert Invitation.objects.count() == 8
+
+
+def test_spelling_an_address_another_way_invites_it_once_and_counts_once(client, caps, outbox):
+    owner_of("acme", client)
+    invite(client, "grace@example.org")
+    paste(client, ["GRACE@example.org", "grace@\uff45xample.org", "grace@EXAMPLE.org"])
+    invite(client, "Grace@Example.ORG")
+
+    assert list(Invitation.objects.values_list("email", flat=True)) == ["grace@example.org"]
+    for n in range(4):
+        assert invite(client, f"new{n}@example.org").status_code == 302
+    assert invite(client, "one.too.many@example.org").status_code == 429

@@ -114,3 +114,23 @@ def test_ordinary_names_still_pass(client, acme_owner, name):
 
     assert response.status_code == 302
     assert Organisation.objects.filter(name=name).exists()
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Restore at evil-desk\u3002com",  # IDEOGRAPHIC FULL STOP: a browser reads a dot
+        "Restore at evil-desk\uff61com",  # HALFWIDTH IDEOGRAPHIC FULL STOP: the same
+        "Restore at \u043f\u0440\u0438\u043c\u0435\u0440.\u0440\u0444",  # пример.рф
+        "Restore at \u4f8b\u5b50.\u4e2d\u56fd",  # 例子.中国
+        "Restore at b\u00fccher.de",
+    ],
+)
+def test_a_web_address_with_look_alike_dots_or_a_non_latin_domain_is_refused(
+    client, acme_owner, name
+):
+    response = client.post("/orgs/", {"action": "create", "name": name})
+
+    assert response.status_code == 400
+    assert "web address" in response.content.decode()
+    assert not Organisation.objects.filter(name=name).exists()

@@ -120,3 +120,42 @@ def test_deleting_an_organisation_deletes_its_invitations_without_revoking_them(
 
     assert not Invitation.objects.exists()
     assert not AuditEvent.objects.filter(action="invitation_revoked").exists()
+
+
+def test_an_admin_whose_account_staff_delete_loses_their_open_invitations(client, acme):
+    _, bob = acme
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(staff)
+
+    client.post(reverse("admin:accounts_user_delete", args=[bob.user_id]), {"post": "yes"})
+
+    assert not User.objects.filter(pk=bob.user_id).exists()
+    assert open_invitations() == []
+
+
+def test_an_admin_whose_account_staff_deactivate_loses_their_open_invitations(client, acme):
+    ada, bob = acme
+    grace = UserFactory(email="grace@example.org")
+    InvitationFactory(
+        organisation=ada.organisation,
+        email=grace.email,
+        role=Role.ADMIN,
+        invited_by=bob.user,
+        token="bob-invites-grace-0001-abcdefghijklmnopqrstuvwx",
+    )
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(staff)
+    user = bob.user
+    client.post(
+        reverse("admin:accounts_user_change", args=[user.pk]),
+        {"email": user.email, "name": user.name, "_save": "Save"},  # "Active" unticked
+    )
+    assert not User.objects.get(pk=user.pk).is_active
+
+    client.force_login(grace)
+    client.post(
+        "/invitations/bob-invites-grace-0001-abcdefghijklmnopqrstuvwx/", {"action": "accept"}
+    )
+
+    assert not Membership.objects.filter(user=grace).exists()
+    assert open_invitations() == []

@@ -82,3 +82,22 @@ def test_a_database_host_that_does_not_answer_is_down_in_bounded_time(silent_ser
     )
 
     assert "status 503 down" in result.stdout, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("staff", [True, False])
+def test_a_session_the_settings_page_refuses_is_not_told_the_provider(
+    client, resend_api, settings, staff
+):
+    from django.contrib.auth.models import Permission
+
+    from tests.factories import UserFactory
+
+    settings.HYGATE_STAFF_REQUIRE_TOTP = True
+    user = UserFactory(staff=staff)
+    user.user_permissions.add(Permission.objects.get(codename="view_emailsettings"))
+    client.force_login(user)  # a session that never passed the authenticator app
+    assert client.get("/settings/email/").status_code in (302, 403)
+
+    body = client.get("/healthz").json()
+
+    assert body["email"] == {"configured": True}
