@@ -276,7 +276,13 @@ class SecondFactorFields(forms.Form):
         required=False,
         max_length=20,
         widget=forms.TextInput(
-            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "size": 8}
+            # Beside other fields: the sixth digit must not send the form (hygate.js).
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "size": 8,
+                "data-auto-submit": "off",
+            }
         ),
     )
     recovery_code = forms.CharField(

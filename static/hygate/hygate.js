@@ -63,10 +63,14 @@
       var left = parseInt(note.dataset.countdown, 10);
       var button = document.getElementById(note.dataset.countdownFor);
       if (!button || !(left > 0)) return;
+      // Count against the clock, not the ticks: a phone pauses timers while its owner is
+      // away reading the mail.
+      var deadline = Date.now() + left * 1000;
       var waiting = note.dataset.countdownText || "You can ask for a new code in {n}.";
       var done = note.dataset.countdownDone || "You can ask for a new code now.";
       function words(n) { return n + (n === 1 ? " second" : " seconds"); }
       function tick() {
+        left = Math.ceil((deadline - Date.now()) / 1000);
         if (left <= 0) {
           note.textContent = done;
           button.disabled = false;
@@ -75,7 +79,6 @@
           return;
         }
         note.textContent = waiting.replace("{n}", words(left));
-        left -= 1;
       }
       var timer = window.setInterval(tick, 1000);
       tick();
