@@ -83,9 +83,7 @@ def test_a_form_with_errors_leads_with_a_summary_that_links_each_field(client, p
     assert [tag for tag in autofocused(page) if "error-summary" not in tag] == []
 
 
-def test_a_too_common_password_is_said_under_the_new_password_not_the_confirmation(
-    client, outbox
-):
+def test_a_too_common_password_is_said_under_the_new_password_not_the_confirmation(client, outbox):
     member = UserFactory()
     client.post(reverse("accounts:password_reset"), {"email": member.email})
     form = client.get(link_in(outbox[-1]).removeprefix("https://id.example.test"), follow=True)
