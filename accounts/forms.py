@@ -1,6 +1,7 @@
 """Forms for the account pages; every user-facing error message lives here, by code."""
 
 import re
+import time
 import unicodedata
 
 from django import forms
@@ -115,6 +116,7 @@ class PageForm(forms.Form):
             "page": page,
             "form": type(self).__name__,
             "errors": self.errors.get_json_data(),
+            "at": time.time(),
         }
 
     def take_carried_errors(self, request: HttpRequest, page: str) -> None:
@@ -125,6 +127,8 @@ class PageForm(forms.Form):
         if carried.get("form") != type(self).__name__:
             return
         del request.session[CARRIED_ERRORS]
+        if not isinstance(carried.get("at"), int | float) or time.time() - carried["at"] > 60:
+            return  # the redirect was never followed: an old error would mislead now
         self._errors, self.cleaned_data = ErrorDict(renderer=self.renderer), {}
         for name, errors in carried.get("errors", {}).items():
             field = None if name == NON_FIELD_ERRORS else name

@@ -167,6 +167,16 @@ def test_a_wrong_second_step_code_redirects_with_its_error(client, outbox):
     assert EmailCode.objects.get(user=member).failed_attempts == 1
 
 
+def test_an_error_whose_redirect_was_never_followed_is_not_shown_later(client, outbox):
+    with time_machine.travel("2026-11-25 10:00:00+00:00", tick=False) as traveller:
+        sign_up(client, "newcomer@example.com")
+        client.post(VERIFY, {"code": wrong(code_in(outbox[0]))})  # the 303 is not followed
+        traveller.shift(2 * 60)
+        page = client.get(VERIFY).content.decode()
+    assert "That code is not right" not in page
+    assert not title(page).startswith("Error: ")
+
+
 # Item 3: error pages by audience; a 429 that states one wait.
 
 
