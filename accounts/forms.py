@@ -77,7 +77,7 @@ SEND_REFUSALS = {
     # The second step, whose every sign-in needs a code of its own: no older one will do.
     "quota_none_waiting": (
         "Several codes were sent to this address in the last hour, so we did not send one "
-        "now. Ask again in {when}, or use another method."
+        "now. You can ask again in {when}."
     ),
 }
 

@@ -136,6 +136,7 @@ def verify_view(request: HttpRequest) -> HttpResponse:
             return tell_next_step(request, step)
         form.add_check_error(result.outcome, result.attempts_left, result.wait_seconds)
         return refused_code(request, form, "accounts:verify")
+    resend_wait = process.seconds_until_resend()
     return render(
         request,
         "accounts/verify.html",
@@ -143,7 +144,8 @@ def verify_view(request: HttpRequest) -> HttpResponse:
             "form": form,
             "email": process.email,
             "expires_minutes": int(verification.CODE_LIFETIME.total_seconds() // 60),
-            "wait": process.seconds_until_resend(),
+            "wait": resend_wait,
+            "wait_words": in_words(resend_wait),
         },
         status=400 if form.errors else 200,
     )
@@ -237,6 +239,7 @@ def login_2fa_view(request: HttpRequest) -> HttpResponse:
     if recovery_form.errors:
         code_form.drop_autofocus()  # focus belongs to the recovery code's error
     method = pending.state.get("method")
+    resend_wait = second_factor.seconds_until_resend(user) if method == "email" else 0
     return render(
         request,
         "accounts/login_2fa.html",
@@ -253,7 +256,8 @@ def login_2fa_view(request: HttpRequest) -> HttpResponse:
             "code_waiting": method != "email" or second_factor.code_is_waiting(request, user),
             "expires_minutes": second_factor.CODE_LIFETIME.seconds // 60,
             "locked": in_words(wait) if (wait := second_factor.seconds_locked(user)) else "",
-            "wait": second_factor.seconds_until_resend(user) if method == "email" else 0,
+            "wait": resend_wait,
+            "wait_words": in_words(resend_wait),
         },
         status=400 if code_form.errors or recovery_form.errors else 200,
     )

@@ -177,7 +177,11 @@ def seconds_locked(user: User) -> int:
 
 
 def seconds_until_resend(user: User) -> int:
-    return codes.seconds_until_next_code(user.pk, PURPOSE, RESEND_COOLDOWN)
+    """How long "Send a new code" waits: the cooldown, or the hourly quota if longer."""
+    return max(
+        codes.seconds_until_next_code(user.pk, PURPOSE, RESEND_COOLDOWN),
+        codes.seconds_until_quota_allows(user.pk, PURPOSE),
+    )
 
 
 def _within_budget(

@@ -65,7 +65,11 @@
       if (!button || !(left > 0)) return;
       var waiting = note.dataset.countdownText || "You can ask for a new code in {n}.";
       var done = note.dataset.countdownDone || "You can ask for a new code now.";
-      function words(n) { return n + (n === 1 ? " second" : " seconds"); }
+      // As the server says it (accounts.forms.in_words): minutes from two minutes on.
+      function words(n) {
+        if (n >= 120) return Math.ceil(n / 60) + " minutes";
+        return n + (n === 1 ? " second" : " seconds");
+      }
       // Errors that say "Ask for a new code below." while the button waits say so, once (the
       // summary is a live region: it must not speak at every tick).
       var phrase = note.dataset.countdownRewrite;

@@ -280,8 +280,13 @@ def test_under_the_hourly_cap_the_step_claims_no_code_and_counts_none(client, ou
 
     page = client.get(STEP).content.decode()
     assert "Several codes were sent" in page
+    assert "use another method" not in page  # this member has no other method
     assert "We e-mailed" not in page
     assert input_tag(page, "code") == ""
+    # "Send a new code" waits for the quota, not only for the 30 s between two codes.
+    wait = int(re.search(r'data-countdown="(\d+)"', page).group(1))
+    assert wait > 30 * 60
+    assert re.search(rf"You can ask for a new code in {-(-wait // 60)} minutes\.</p>", page)
     client.post(STEP, {"action": "verify", "code": wrong(code_in(outbox[-1]))}, follow=True)
     assert CodeBudget.objects.get(user=member).failures == 0
 
