@@ -233,6 +233,18 @@ def seconds_until_next_code(user_id: int, purpose: str, cooldown: timedelta) -> 
     return _seconds_until(sent + cooldown, timezone.now()) if sent else 0
 
 
+def seconds_until_quota_allows(user_id: int, purpose: str) -> int:
+    """How long until the account's hourly quota of codes lets one more go out (0: now)."""
+    budget = (
+        CodeBudget.objects.filter(user_id=user_id, purpose=purpose)
+        .values("sends", "sends_since")
+        .first()
+    )
+    if not budget or budget["sends"] < SEND_QUOTA or budget["sends_since"] is None:
+        return 0
+    return _seconds_until(budget["sends_since"] + QUOTA_WINDOW, timezone.now())
+
+
 def seconds_locked(user_id: int, purpose: str) -> int:
     """How long the account's step stays locked after spending its failure budget (0: open)."""
     until = (

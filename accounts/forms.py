@@ -1,15 +1,19 @@
 """Forms for the account pages; every user-facing error message lives here, by code."""
 
 import re
+import time
 import unicodedata
 
 from django import forms
 from django.contrib.auth import password_validation
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.forms.utils import ErrorDict
+from django.http import HttpRequest
 
 from accounts import recovery
 from accounts.codes import CODE_DIGITS, normalise_code
 from accounts.models import User
-from core.addresses import EmailAddressField
+from core.addresses import EmailAddressField, email_key
 
 ERRORS = {
     "invalid_login": "That e-mail address and password do not match an account.",
@@ -48,6 +52,14 @@ ERRORS = {
         "Your address was changed less than 7 days ago, and for those 7 days the previous "
         "address can still undo that change. You can change it again from {when}."
     ),
+    "other_address": (
+        "That code was for {typed}, but this browser is now waiting for a code for {current} "
+        "(from another tab or window). Nothing was counted. Enter the code we sent to {current}."
+    ),
+    "other_account": (
+        "That code was for {typed}, but this browser is now signing in to {current} (from "
+        "another tab or window). Nothing was counted. Enter the code for {current}."
+    ),
     "email_taken_meanwhile": (
         "That address now belongs to another account, so it cannot become yours. Your "
         "address has not changed."
@@ -62,7 +74,68 @@ SEND_REFUSALS = {
         "ask again in {when}."
     ),
     "locked": ERRORS["locked"],
+    # The second step, whose every sign-in needs a code of its own: no older one will do.
+    "quota_none_waiting": (
+        "Several codes were sent to this address in the last hour, so we did not send one "
+        "now. You can ask again in {when}."
+    ),
 }
+
+CARRIED_ERRORS = "hygate.carried_errors"
+
+
+class PageForm(forms.Form):
+    """A form on a page, GOV.UK's way.
+
+    Focus goes to the error summary and never to a field without an error: once the form
+    has errors, no field keeps its `autofocus`. After a redirect (post/redirect/get), the
+    errors can be carried to the next GET of the page, once, in the session.
+    """
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        self.errors_changed()
+
+    def add_error(self, field: str | None, error) -> None:
+        super().add_error(field, error)
+        self.errors_changed()
+
+    def errors_changed(self) -> None:
+        """Settle what the widgets show now that the errors changed (a subclass adds to it)."""
+        if self._errors:
+            self.drop_autofocus()
+
+    def drop_autofocus(self) -> None:
+        """Let no field of this form take focus (another form on the page has the error)."""
+        for field in self.fields.values():
+            field.widget.attrs.pop("autofocus", None)
+
+    def carry_errors(self, request: HttpRequest, page: str) -> None:
+        """Keep this form's errors for the next GET of `page`; only messages, never input."""
+        request.session[CARRIED_ERRORS] = {
+            "page": page,
+            "form": type(self).__name__,
+            "errors": self.errors.get_json_data(),
+            "at": time.time(),
+        }
+
+    def take_carried_errors(self, request: HttpRequest, page: str) -> None:
+        """Show the errors carried to this page for this form, and forget them."""
+        carried = request.session.get(CARRIED_ERRORS)
+        if not isinstance(carried, dict) or carried.get("page") != page:
+            return
+        if carried.get("form") != type(self).__name__:
+            return
+        del request.session[CARRIED_ERRORS]
+        if not isinstance(carried.get("at"), int | float) or time.time() - carried["at"] > 60:
+            return  # the redirect was never followed: an old error would mislead now
+        self._errors, self.cleaned_data = ErrorDict(renderer=self.renderer), {}
+        for name, errors in carried.get("errors", {}).items():
+            field = None if name == NON_FIELD_ERRORS else name
+            if field is not None and field not in self.fields:
+                continue
+            for error in errors:
+                self.add_error(field, forms.ValidationError(error["message"], code=error["code"]))
 
 
 def in_words(seconds: int) -> str:
@@ -134,7 +207,7 @@ def _name_field() -> forms.CharField:
     )
 
 
-class SignupForm(forms.Form):
+class SignupForm(PageForm):
     email = _email_field("email")
     name = _name_field()
     password = forms.CharField(
@@ -160,7 +233,7 @@ class SignupForm(forms.Form):
         return cleaned
 
 
-class LoginForm(forms.Form):
+class LoginForm(PageForm):
     email = _email_field("username")
     password = forms.CharField(
         label="Password",
@@ -176,7 +249,7 @@ class LoginForm(forms.Form):
     )
 
 
-class CodeForm(forms.Form):
+class CodeForm(PageForm):
     """A 6-digit code from an e-mail or an app: spaces and dashes dropped, ASCII digits only.
 
     Subclasses say where the code comes from with their label and format message.
@@ -218,18 +291,43 @@ class CodeForm(forms.Form):
         self.add_error("code", forms.ValidationError(message, code=outcome))
 
 
-class PasswordResetRequestForm(forms.Form):
+class AddressedCodeForm(CodeForm):
+    """A code form that names the address it is for, in a hidden field.
+
+    Two tabs of one browser share one session: a code typed in a tab opened for another
+    address is then refused before it is checked, so it spends no try of the address
+    this browser now waits for. Forms posted without the field (older pages) still work.
+    """
+
+    email = forms.CharField(required=False, max_length=254, widget=forms.HiddenInput)
+
+    def is_for(self, address: str) -> bool:
+        """Say whether the code was typed on a page for this address (or names none)."""
+        typed = self.cleaned_data.get("email", "")
+        return not typed or email_key(typed) == email_key(address)
+
+    def refuse_other_address(self, current: str, *, code: str = "other_address") -> None:
+        """Say that the code was typed on a page for another address; nothing was counted."""
+        message = ERRORS[code].format(typed=self.cleaned_data.get("email", ""), current=current)
+        self.add_error(None, forms.ValidationError(message, code=code))
+
+
+class VerificationCodeForm(AddressedCodeForm):
+    """The code that confirms the address a newcomer signed up with."""
+
+
+class PasswordResetRequestForm(PageForm):
     email = _email_field("email")
 
 
-class SecondStepCodeForm(CodeForm):
+class SecondStepCodeForm(AddressedCodeForm):
     """The 6-digit code of the second step: e-mailed, or from the authenticator app."""
 
     format_message = ERRORS["second_step_code_format"]
     format_code = "second_step_code_format"
 
 
-class RecoveryCodeForm(forms.Form):
+class RecoveryCodeForm(PageForm):
     recovery_code = forms.CharField(
         label="Recovery code",
         max_length=40,
@@ -246,7 +344,7 @@ class RecoveryCodeForm(forms.Form):
         return code
 
 
-class ProfileForm(forms.Form):
+class ProfileForm(PageForm):
     """The display name, under the same rules as at sign-up."""
 
     name = _name_field()
@@ -255,16 +353,61 @@ class ProfileForm(forms.Form):
         return validate_public_name(self.cleaned_data["name"])
 
 
-def _new_password_field(label: str) -> forms.CharField:
+def _new_password_field(label: str, **attrs) -> forms.CharField:
     return forms.CharField(
         label=label,
         strip=False,
         max_length=4096,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password", **attrs}),
     )
 
 
-class SecondFactorFields(forms.Form):
+def check_new_passwords(form: forms.Form, user: User) -> None:
+    """Compare the two new passwords, then apply the password rules to the first one.
+
+    A rule's error sits under the new password, where the choice was made; a mismatch
+    sits under the repetition, the one field to type again.
+    """
+    first, second = form.cleaned_data.get("new_password1"), form.cleaned_data.get("new_password2")
+    if first and second and first != second:
+        form.add_error(
+            "new_password2",
+            forms.ValidationError(ERRORS["password_mismatch"], code="password_mismatch"),
+        )
+    elif first:
+        try:
+            password_validation.validate_password(first, user)
+        except forms.ValidationError as error:
+            form.add_error("new_password1", error)
+
+
+class SetNewPasswordForm(PageForm):
+    """The reset link's form: a new password, twice (Django's view calls save())."""
+
+    new_password1 = _new_password_field("New password", autofocus=True)
+    new_password2 = _new_password_field("New password confirmation")
+
+    def __init__(self, user: User, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields[
+            "new_password1"
+        ].help_text = password_validation.password_validators_help_text_html()
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        check_new_passwords(self, self.user)
+        return cleaned
+
+    def save(self, commit: bool = True) -> User:
+        """Set the new password on the user (and save it)."""
+        self.user.set_password(self.cleaned_data["new_password1"])
+        if commit:
+            self.user.save()
+        return self.user
+
+
+class SecondFactorFields(PageForm):
     """The second factor of a step-up: the app's code or a recovery code, both optional.
 
     Forms that re-authenticate put these beside the password and drop them for a user
@@ -330,21 +473,23 @@ class PasswordChangeForm(SecondFactorFields):
 
     def clean(self) -> dict:
         cleaned = super().clean()
-        first, second = cleaned.get("new_password1"), cleaned.get("new_password2")
-        if first and second and first != second:
-            self.add_error(
-                "new_password2",
-                forms.ValidationError(ERRORS["password_mismatch"], code="password_mismatch"),
-            )
-        elif first:
-            try:
-                password_validation.validate_password(first, self.user)
-            except forms.ValidationError as error:
-                self.add_error("new_password1", error)
+        check_new_passwords(self, self.user)
         return cleaned
 
+    def errors_changed(self) -> None:
+        """Keep the current password typed when only another field was refused.
 
-class EmailChangeForm(forms.Form):
+        The trade-off: the password then travels back in this one page's HTML (over HTTPS,
+        never cached), which is what a password manager would fill in anyway; a refused
+        current password is never shown back.
+        """
+        super().errors_changed()
+        self.fields["current_password"].widget.render_value = bool(self._errors) and (
+            "current_password" not in self._errors
+        )
+
+
+class EmailChangeForm(PageForm):
     email = EmailAddressField(
         label="New e-mail address",
         max_length=254,

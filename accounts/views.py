@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.views.decorators.cache import never_cache
@@ -18,12 +18,14 @@ from accounts.flows import password_reset, second_factor, signup, two_factor, ve
 from accounts.forms import (
     ERRORS,
     SEND_REFUSALS,
-    CodeForm,
     LoginForm,
+    PageForm,
     PasswordResetRequestForm,
     RecoveryCodeForm,
     SecondStepCodeForm,
+    SetNewPasswordForm,
     SignupForm,
+    VerificationCodeForm,
     in_words,
 )
 from accounts.process import SendOutcome
@@ -35,21 +37,48 @@ from core.redirects import REDIRECT_FIELD_NAME, requested_next
 SEND_FAILED = "We could not send the e-mail. Please try again in a moment with “Send a new code”."
 
 
-def tell_send_outcome(request: HttpRequest, outcome: SendOutcome | None, email: str = "") -> None:
+def tell_send_outcome(
+    request: HttpRequest,
+    outcome: SendOutcome | None,
+    email: str = "",
+    *,
+    none_waiting: bool = False,
+) -> None:
     """Say on the next page what became of the code that was asked for.
 
     Without `email` (a code sent on the way, not asked for), a cooldown goes unsaid: the
-    code sent a moment ago is still good.
+    code sent a moment ago is still good. With `none_waiting` (a second step without a
+    code of its own), a refusal does not point at an older code.
     """
     if outcome is None or (not email and outcome.refused is SendRefusal.COOLDOWN):
         return
     if outcome.failed:
         messages.error(request, SEND_FAILED)
     elif outcome.refused:
-        message = SEND_REFUSALS[outcome.refused].format(when=in_words(outcome.claim.wait_seconds))
+        refusal = outcome.refused.value
+        if none_waiting and outcome.refused is SendRefusal.QUOTA:
+            refusal = "quota_none_waiting"
+        message = SEND_REFUSALS[refusal].format(when=in_words(outcome.claim.wait_seconds))
         messages.warning(request, message)
     elif email:
         messages.success(request, f"We sent a new code to {email}.")
+
+
+def tell_next_step(request: HttpRequest, step: login_flow.NextStep) -> HttpResponse:
+    """Go to a sign-in's next page, saying what became of the code it e-mailed on the way."""
+    tell_send_outcome(request, step.sent, none_waiting=step.url == reverse("accounts:login_2fa"))
+    return redirect(step.url)
+
+
+def refused_code(request: HttpRequest, form: PageForm, page: str) -> HttpResponse:
+    """Show a refused code's error on the page after a redirect (303), so a reload is a GET.
+
+    Reloading then never posts the code again: it spends no try and asks nothing.
+    """
+    form.carry_errors(request, page)
+    response = HttpResponseRedirect(reverse(page))
+    response.status_code = 303
+    return response
 
 
 @sensitive_post_parameters("password")
@@ -91,17 +120,23 @@ def verify_view(request: HttpRequest) -> HttpResponse:
     if process is None:
         messages.info(request, "Sign in to get a new verification code.")
         return redirect("accounts:login")
-    form = CodeForm(request.POST or None)
+    form = VerificationCodeForm(request.POST or None, initial={"email": process.email})
+    if request.method == "GET":
+        form.take_carried_errors(request, "accounts:verify")
     if request.method == "POST" and form.is_valid():
+        if not form.is_for(process.email):
+            form.refuse_other_address(process.email)
+            return refused_code(request, form, "accounts:verify")
         result, user = verification.check(request, process, form.cleaned_data["code"])
         if user is not None:
             messages.success(request, "Your e-mail address is confirmed. Welcome to Hygate.")
             step = login_flow.begin(
                 request, user, process.next_url, inbox_proven=True, remember=process.remember
             )
-            tell_send_outcome(request, step.sent)
-            return redirect(step.url)
+            return tell_next_step(request, step)
         form.add_check_error(result.outcome, result.attempts_left, result.wait_seconds)
+        return refused_code(request, form, "accounts:verify")
+    resend_wait = process.seconds_until_resend()
     return render(
         request,
         "accounts/verify.html",
@@ -109,7 +144,8 @@ def verify_view(request: HttpRequest) -> HttpResponse:
             "form": form,
             "email": process.email,
             "expires_minutes": int(verification.CODE_LIFETIME.total_seconds() // 60),
-            "wait": process.seconds_until_resend(),
+            "wait": resend_wait,
+            "wait_words": in_words(resend_wait),
         },
         status=400 if form.errors else 200,
     )
@@ -151,8 +187,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             step = login_flow.begin(
                 request, user, requested_next(request), remember=form.cleaned_data["remember"]
             )
-            tell_send_outcome(request, step.sent)
-            return redirect(step.url)
+            return tell_next_step(request, step)
         form.add_error(None, ERRORS["invalid_login"])
     return render(
         request,
@@ -187,51 +222,24 @@ def login_2fa_view(request: HttpRequest) -> HttpResponse:
     if pending is None:
         return _sign_in_again(request)
     action = request.POST.get("action", "verify") if request.method == "POST" else ""
-    code_form = SecondStepCodeForm(request.POST if action == "verify" else None)
+    code_form = SecondStepCodeForm(
+        request.POST if action == "verify" else None, initial={"email": user.email}
+    )
     recovery_form = RecoveryCodeForm(request.POST if action == "recovery" else None)
-    if request.method == "POST":
-        if action == "cancel":
-            login_flow.cancel(request)
-            messages.info(request, "Sign-in cancelled.")
-            return redirect("accounts:login")
-        if action == "resend":
-            tell_send_outcome(
-                request, second_factor.send_new_code(request, pending, user), user.email
-            )
-            return redirect("accounts:login_2fa")
-        if action == "switch":
-            method = request.POST.get("method", "")
-            tell_send_outcome(request, second_factor.switch_method(request, pending, user, method))
-            return redirect("accounts:login_2fa")
-        if action == "verify" and code_form.is_valid():
-            result = second_factor.check_code(
-                request, pending, user, code_form.cleaned_data["code"]
-            )
-            if result.accepted:
-                return redirect(login_flow.pass_second_factor(request, pending, user))
-            code_form.add_check_error(
-                _second_step_error(pending, result.outcome),
-                result.attempts_left,
-                result.wait_seconds,
-            )
-        if action == "recovery" and recovery_form.is_valid():
-            outcome, number = second_factor.use_recovery_code(
-                pending, user, recovery_form.cleaned_data["recovery_code"]
-            )
-            if outcome is second_factor.Outcome.PASSED:
-                messages.warning(
-                    request,
-                    f"You signed in with a recovery code. {number} of them are left; make new ones "
-                    "on the Security page if you are running out.",
-                )
-                return redirect(login_flow.pass_second_factor(request, pending, user))
-            message = (
-                ERRORS["second_step_locked"].format(when=in_words(number))
-                if outcome is second_factor.Outcome.LOCKED
-                else ERRORS["recovery_refused"]
-            )
-            recovery_form.add_error("recovery_code", message)
+    if request.method == "GET":
+        code_form.take_carried_errors(request, "accounts:login_2fa")
+        recovery_form.take_carried_errors(request, "accounts:login_2fa")
+    response = (
+        _second_step_action(request, pending, user, action, code_form, recovery_form)
+        if request.method == "POST"
+        else None
+    )
+    if response is not None:
+        return response
+    if recovery_form.errors:
+        code_form.drop_autofocus()  # focus belongs to the recovery code's error
     method = pending.state.get("method")
+    resend_wait = second_factor.seconds_until_resend(user) if method == "email" else 0
     return render(
         request,
         "accounts/login_2fa.html",
@@ -245,12 +253,69 @@ def login_2fa_view(request: HttpRequest) -> HttpResponse:
             "recovery_accepted": "recovery" in pending.state.get("accepted", []),
             "enrolling": second_factor.needs_enrolment(pending),
             "email": user.email,
+            "code_waiting": method != "email" or second_factor.code_is_waiting(request, user),
             "expires_minutes": second_factor.CODE_LIFETIME.seconds // 60,
             "locked": in_words(wait) if (wait := second_factor.seconds_locked(user)) else "",
-            "wait": second_factor.seconds_until_resend(user) if method == "email" else 0,
+            "wait": resend_wait,
+            "wait_words": in_words(resend_wait),
         },
         status=400 if code_form.errors or recovery_form.errors else 200,
     )
+
+
+def _second_step_action(
+    request: HttpRequest,
+    pending: login_flow.PendingSignIn,
+    user,
+    action: str,
+    code_form: SecondStepCodeForm,
+    recovery_form: RecoveryCodeForm,
+) -> HttpResponse | None:
+    """Do what a POST of the second step asks; None shows the page with the form's errors."""
+    if action == "cancel":
+        login_flow.cancel(request)
+        messages.info(request, "Sign-in cancelled.")
+        return redirect("accounts:login")
+    if action == "resend":
+        waiting = second_factor.code_is_waiting(request, user)
+        outcome = second_factor.send_new_code(request, pending, user)
+        tell_send_outcome(request, outcome, user.email, none_waiting=not waiting)
+        return redirect("accounts:login_2fa")
+    if action == "switch":
+        method = request.POST.get("method", "")
+        outcome = second_factor.switch_method(request, pending, user, method)
+        tell_send_outcome(request, outcome, none_waiting=True)
+        return redirect("accounts:login_2fa")
+    if action == "verify" and code_form.is_valid():
+        if not code_form.is_for(user.email):
+            code_form.refuse_other_address(user.email, code="other_account")
+            return refused_code(request, code_form, "accounts:login_2fa")
+        result = second_factor.check_code(request, pending, user, code_form.cleaned_data["code"])
+        if result.accepted:
+            return redirect(login_flow.pass_second_factor(request, pending, user))
+        code_form.add_check_error(
+            _second_step_error(pending, result.outcome), result.attempts_left, result.wait_seconds
+        )
+        return refused_code(request, code_form, "accounts:login_2fa")
+    if action == "recovery" and recovery_form.is_valid():
+        outcome, number = second_factor.use_recovery_code(
+            pending, user, recovery_form.cleaned_data["recovery_code"]
+        )
+        if outcome is second_factor.Outcome.PASSED:
+            messages.warning(
+                request,
+                f"You signed in with a recovery code. {number} of them are left; make new ones "
+                "on the Security page if you are running out.",
+            )
+            return redirect(login_flow.pass_second_factor(request, pending, user))
+        message = (
+            ERRORS["second_step_locked"].format(when=in_words(number))
+            if outcome is second_factor.Outcome.LOCKED
+            else ERRORS["recovery_refused"]
+        )
+        recovery_form.add_error("recovery_code", message)
+        return refused_code(request, recovery_form, "accounts:login_2fa")
+    return None
 
 
 def _second_step_error(pending, outcome: str) -> str:
@@ -333,6 +398,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     """Django's reset-link view: the link works once, for an hour, and never signs in."""
 
     template_name = "accounts/password_reset_confirm.html"
+    form_class = SetNewPasswordForm
     success_url = reverse_lazy("accounts:login")
     post_reset_login = False
 

@@ -2,6 +2,7 @@
 
 from playwright.sync_api import expect
 
+from e2e.phone import type_code
 from organisations.models import Membership
 from tests.factories import UserFactory
 
@@ -38,8 +39,7 @@ def test_an_invitation_accepted_by_a_newcomer(
     expect(newcomer.get_by_label("E-mail address")).to_have_value("ada@example.com")
     newcomer.get_by_label("Password", exact=True).fill(password)
     newcomer.get_by_role("button", name="Create account").click()
-    newcomer.get_by_label("Code").fill(inbox.code("ada@example.com"))
-    newcomer.get_by_role("button", name="Confirm").click()
+    type_code(newcomer, inbox.code("ada@example.com"))
     expect(newcomer.get_by_role("heading", name="Invitation to Analytical Engines")).to_be_visible()
     journey.check("back at the invitation, signed in", newcomer)
 

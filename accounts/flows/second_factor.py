@@ -115,7 +115,25 @@ def _send_code(request: HttpRequest, pending: SessionProcess, user: User) -> Sen
         email=user.email,
         auth_hash=user.get_session_auth_hash(),
     )
-    return process.send_code(fresh=True)
+    return _note_delivery(process, process.send_code(fresh=True))
+
+
+def _note_delivery(process: SignInCode, outcome: SendOutcome) -> SendOutcome:
+    """Remember whether this sign-in has a code in the owner's inbox.
+
+    A code that was stored but not delivered replaced the one before it, so after a failed
+    send nothing is waiting; a refusal (cooldown, quota) leaves things as they were.
+    """
+    if outcome.claim.allowed:
+        process.state["delivered"] = outcome.sent
+        process.save()
+    return outcome
+
+
+def code_is_waiting(request: HttpRequest, user: User) -> bool:
+    """Say whether this sign-in e-mailed a code that reached the provider."""
+    process = code_process(request, user)
+    return process is not None and process.state.get("delivered") is True
 
 
 def code_process(request: HttpRequest, user: User) -> SignInCode | None:
@@ -138,7 +156,7 @@ def send_new_code(request: HttpRequest, pending: SessionProcess, user: User) -> 
     process = code_process(request, user)
     if process is None:
         return _send_code(request, pending, user)
-    return process.send_code()
+    return _note_delivery(process, process.send_code())
 
 
 def switch_method(
@@ -159,7 +177,11 @@ def seconds_locked(user: User) -> int:
 
 
 def seconds_until_resend(user: User) -> int:
-    return codes.seconds_until_next_code(user.pk, PURPOSE, RESEND_COOLDOWN)
+    """How long "Send a new code" waits: the cooldown, or the hourly quota if longer."""
+    return max(
+        codes.seconds_until_next_code(user.pk, PURPOSE, RESEND_COOLDOWN),
+        codes.seconds_until_quota_allows(user.pk, PURPOSE),
+    )
 
 
 def _within_budget(
@@ -188,11 +210,15 @@ def _check_totp(user: User, code: str) -> CheckResult:
 
 
 def check_code(request: HttpRequest, pending: SessionProcess, user: User, code: str) -> CheckResult:
-    """Check a 6-digit code by the method in use: the e-mailed one or the authenticator's."""
+    """Check a 6-digit code by the method in use: the e-mailed one or the authenticator's.
+
+    While this sign-in has no e-mailed code (the send failed or was refused), a typed code
+    is not compared with anything and spends nothing.
+    """
     if pending.state.get("method") == Method.TOTP:
         return _within_budget(pending, user, Method.TOTP, lambda: _check_totp(user, code))
     process = code_process(request, user)
-    if process is None:
+    if process is None or not code_is_waiting(request, user):
         if locked := seconds_locked(user):
             return CheckResult(CodeCheck.LOCKED, wait_seconds=locked)
         return CheckResult(CodeCheck.MISSING)

@@ -68,7 +68,25 @@
       var deadline = Date.now() + left * 1000;
       var waiting = note.dataset.countdownText || "You can ask for a new code in {n}.";
       var done = note.dataset.countdownDone || "You can ask for a new code now.";
-      function words(n) { return n + (n === 1 ? " second" : " seconds"); }
+      // As the server says it (accounts.forms.in_words): minutes from two minutes on.
+      function words(n) {
+        if (n >= 120) return Math.ceil(n / 60) + " minutes";
+        return n + (n === 1 ? " second" : " seconds");
+      }
+      // Errors that say "Ask for a new code below." while the button waits say so, once (the
+      // summary is a live region: it must not speak at every tick).
+      var phrase = note.dataset.countdownRewrite;
+      var replacement = note.dataset.countdownRewriteText;
+      if (phrase && replacement) {
+        each(".error-summary li, .field-errors li, .messages li", function (item) {
+          var walker = document.createTreeWalker(item, NodeFilter.SHOW_TEXT);
+          for (var node = walker.nextNode(); node; node = walker.nextNode()) {
+            if (node.nodeValue.indexOf(phrase) !== -1) {
+              node.nodeValue = node.nodeValue.split(phrase).join(replacement);
+            }
+          }
+        });
+      }
       function tick() {
         left = Math.ceil((deadline - Date.now()) / 1000);
         if (left <= 0) {
