@@ -1,4 +1,5 @@
-# Hygate: `make run` serves the portal, `make test` runs the suite, `make lint` checks style.
+# Hygate: `make run` serves the portal, `make test` runs the suite, `make lint` checks style,
+# `make e2e` runs the browser suite.
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
@@ -8,7 +9,11 @@ HOST ?= 127.0.0.1:8000
 VNU_VERSION := 26.9.27
 VNU_INSTALLED := .tools/.vnu-jar-$(VNU_VERSION)
 
-.PHONY: run test lint format bench clean vnu
+# The browser suite drives the system's Chromium (Debian: apt-get install chromium).
+HYGATE_CHROMIUM ?= /usr/bin/chromium
+E2E_ARGS ?=
+
+.PHONY: run test e2e lint format bench clean vnu
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +26,10 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@ $(VENV)/.installed
+
+$(VENV)/.installed-e2e: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev,e2e]'
+	touch $@ $(VENV)/.installed-dev $(VENV)/.installed
 
 run: $(VENV)/.installed
 	$(BIN)/python manage.py migrate --noinput
@@ -42,6 +51,14 @@ test: $(VENV)/.installed-dev
 	fi
 	$(BIN)/python -m pytest --ds=settings.test
 
+e2e: $(VENV)/.installed-e2e
+	@test -x "$(HYGATE_CHROMIUM)" || { \
+	  echo "No Chromium at $(HYGATE_CHROMIUM). Install it (Debian: sudo apt-get install -y chromium)"; \
+	  echo "or point HYGATE_CHROMIUM at one. Playwright's own browser download is not used."; \
+	  exit 1; }
+	HYGATE_CHROMIUM="$(HYGATE_CHROMIUM)" $(BIN)/python -m pytest e2e --ds=settings.test \
+	  -p no:cacheprovider --output artifacts/playwright $(E2E_ARGS)
+
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -50,10 +67,16 @@ format: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: $(VENV)/.installed-dev
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev,production]'
+	touch $@ $(VENV)/.installed-dev $(VENV)/.installed
+
+bench: $(VENV)/.installed-bench
 	$(BIN)/python bench/login_timing.py
+	$(BIN)/python bench/decoy_timing.py
 	$(BIN)/python bench/email_send.py
 	$(BIN)/python bench/mail_at_scale.py
+	$(BIN)/python bench/pages.py
 
 clean:
-	rm -rf $(VENV) .tools staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) .tools staticfiles .pytest_cache .ruff_cache artifacts test-results

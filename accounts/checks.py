@@ -1,7 +1,10 @@
-"""System checks for the accounts app: staff must be held to an authenticator app."""
+"""System checks for the accounts app: second factors for staff and members, breached passwords."""
 
 from django.conf import settings
 from django.core.checks import Warning, register
+from django.db import DatabaseError
+
+from accounts.models import SecurityPolicy
 
 
 @register("hygate", deploy=True)
@@ -15,5 +18,42 @@ def check_staff_require_totp(app_configs, **kwargs) -> list[Warning]:
             "account, may sign in with a password alone (or only an e-mailed code).",
             hint="Set HYGATE_STAFF_REQUIRE_TOTP=true (the production default).",
             id="hygate.W005",
+        )
+    ]
+
+
+@register("hygate", deploy=True)
+def check_member_two_factor_policy(app_configs, **kwargs) -> list[Warning]:
+    """Warn while the saved two-factor policy lets members sign in with a password alone."""
+    # The policy is a database row: read only under --deploy, where an operator asks about
+    # the deployment itself. Before `migrate` there is no table, and nothing to say yet.
+    try:
+        policy = SecurityPolicy.load().two_factor_policy
+    except DatabaseError:
+        return []
+    if policy != SecurityPolicy.TwoFactor.OFF:
+        return []
+    return [
+        Warning(
+            "The two-factor policy is off: members sign in with a password alone.",
+            hint="Choose 'E-mailed code', 'Authenticator app' or 'Either' on Settings -> "
+            "Security (/settings/security/).",
+            id="hygate.W006",
+        )
+    ]
+
+
+@register("hygate", deploy=True)
+def check_breached_password_check_on(app_configs, **kwargs) -> list[Warning]:
+    """Warn when new passwords are not checked against Pwned Passwords."""
+    if settings.HYGATE_PWNED_PASSWORDS == "on":
+        return []
+    return [
+        Warning(
+            "HYGATE_PWNED_PASSWORDS is off: new passwords are checked only against the "
+            "20,000 most common ones, not against Pwned Passwords' breached passwords.",
+            hint="Set HYGATE_PWNED_PASSWORDS=on (the production default); the server needs "
+            "to reach https://api.pwnedpasswords.com (HYGATE_PWNED_PASSWORDS_URL).",
+            id="hygate.W007",
         )
     ]

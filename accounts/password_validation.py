@@ -3,6 +3,7 @@
 Both work for a user not saved yet (sign-up: pk None) and for a saved one (reset, change).
 """
 
+import functools
 import hashlib
 import logging
 import re
@@ -12,6 +13,7 @@ from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
+from django.contrib.auth.password_validation import CommonPasswordValidator
 from django.core.exceptions import ValidationError
 
 from core import password_words
@@ -114,21 +116,32 @@ class ContextWordsValidator:
         )
 
 
+@functools.cache
+def _bundled_breached() -> frozenset[str]:
+    # Django's list of the 20,000 most common passwords (lowercased), shipped with Django.
+    return frozenset(CommonPasswordValidator().passwords)
+
+
 class BreachedPasswordValidator:
     """Refuse a password found in Have I Been Pwned's Pwned Passwords.
 
-    Settings list it only when HYGATE_PWNED_PASSWORDS is on: the server may have no internet.
+    Settings list it when HYGATE_PWNED_PASSWORDS is on (the default under production).
 
     k-anonymity: only the first 5 hex characters of the password's SHA-1 leave the server;
     the service answers every suffix under that prefix (padded with decoys) and the match is
-    made here. If the service cannot be reached the password is let through, with a WARNING.
+    made here. If the service cannot answer, the password must still not be on the bundled
+    list of the most common breached passwords (Django's 20,000), with a WARNING logged.
     """
 
     def validate(self, password: str, user: Any = None) -> None:
         digest = hashlib.sha1(password.encode(), usedforsecurity=False).hexdigest().upper()
         prefix, suffix = digest[:5], digest[5:]
         suffixes = self._suffixes(prefix)
-        if suffixes is not None and suffixes.get(suffix, 0) > 0:
+        if suffixes is None:
+            breached = password.lower().strip() in _bundled_breached()
+        else:
+            breached = suffixes.get(suffix, 0) > 0
+        if breached:
             raise ValidationError(
                 "This password has appeared in a data breach, so attackers try it early. "
                 "Choose another one.",
@@ -146,15 +159,15 @@ class BreachedPasswordValidator:
         except requests.RequestException as error:
             # The exception's text may hold the URL, which holds the prefix: log the type only.
             logger.warning(
-                "Pwned Passwords check skipped: the service could not be reached (%s); "
-                "the password was accepted",
+                "Pwned Passwords could not be reached (%s); the password was checked "
+                "against the bundled list of common breached passwords only",
                 type(error).__name__,
             )
             return None
         if response.status_code != 200:
             logger.warning(
-                "Pwned Passwords check skipped: the service answered HTTP %s; "
-                "the password was accepted",
+                "Pwned Passwords answered HTTP %s; the password was checked against the "
+                "bundled list of common breached passwords only",
                 response.status_code,
             )
             return None

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Case, Count, IntegerField, Max, Min, QuerySet, Value, When
 from django.http import HttpRequest, HttpResponse
 
 from audit.models import AuditEvent
@@ -125,19 +126,58 @@ OWN_SECURITY_ACTIONS = (
 )
 
 
+# Anyone who knows an address can add these to its owner's list, as often as the limits
+# allow: shown one line per run between the owner's other events, with a count.
+COLLAPSED_ACTIONS = (Action.SIGN_IN_FAILED,)
+
+
 def recent_for(user: Any, limit: int = 20) -> list[AuditEvent]:
-    """Return the newest security events about the user's own account."""
-    events = list(
-        AuditEvent.objects.filter(target_user=user, action__in=OWN_SECURITY_ACTIONS).order_by(
-            "-created_at", "-pk"
-        )[:limit]
-    )
+    """Return the newest security events about the user's own account.
+
+    Failed sign-ins (which strangers can cause) never push the owner's other events out:
+    the newest `limit` other events are kept, and each run of failed sign-ins between them
+    becomes one line, its newest failure, with `times` (how many) and `since` (the first).
+    """
+    mine = AuditEvent.objects.filter(target_user=user, action__in=OWN_SECURITY_ACTIONS)
+    events = list(mine.exclude(action__in=COLLAPSED_ACTIONS).order_by("-created_at", "-pk")[:limit])
+    failures = mine.filter(action__in=COLLAPSED_ACTIONS)
+    if events and len(events) == limit:  # older failures fall off with the older events
+        failures = failures.filter(created_at__gt=events[-1].created_at)
+    events += _failure_runs(failures, events)
+    events.sort(key=lambda event: (event.created_at, event.pk), reverse=True)
     for event in events:
         # Done by another account (staff): what was done is the user's to see, the address
         # and browser it came from are that person's, not the user's. Never saved.
         if event.actor_id is not None and event.actor_id != user.pk:
             event.ip_address, event.user_agent = None, ""
     return events
+
+
+def _failure_runs(failures: QuerySet, shown: list[AuditEvent]) -> list[AuditEvent]:
+    """Collapse the failures between the shown events into one event per run, in one query."""
+    # Run i holds the failures newer than shown[i] and not newer than shown[i - 1]; the
+    # last run, those older than every shown event.
+    bounds = [event.created_at for event in shown]
+    run = Case(
+        *(When(created_at__gt=bound, then=Value(i)) for i, bound in enumerate(bounds)),
+        default=Value(len(bounds)),
+        output_field=IntegerField(),
+    )
+    runs = [
+        r
+        for r in failures.order_by()  # no default ordering in the GROUP BY
+        .annotate(run=run)
+        .values("run")
+        .annotate(times=Count("pk"), since=Min("created_at"), newest=Max("pk"))
+        if r["times"]  # no failures at all still gives one empty group per constant
+    ]
+    newest = AuditEvent.objects.in_bulk([r["newest"] for r in runs])
+    collapsed = []
+    for r in runs:
+        event = newest[r["newest"]]
+        event.times, event.since = r["times"], r["since"]
+        collapsed.append(event)
+    return collapsed
 
 
 def record(

@@ -7,7 +7,7 @@ from django.dispatch import receiver
 from django.http import HttpRequest
 
 from audit.events import Action, record
-from core.ratelimit import client_ip
+from core.ratelimit import rate_limit_ip_key
 from core.signals import rate_limited
 
 # A refused request costs its sender nothing, so a row for each would let one client fill
@@ -20,7 +20,7 @@ REFUSALS_RECORDED_PER_WINDOW = 20
 
 def _refusals_so_far(request: HttpRequest, action: str, wait: int, counter: str) -> int:
     """Count this refusal by the counter that refused it; the count lasts until it may retry."""
-    subject = counter or f"{action}:{client_ip(request)}"
+    subject = counter or f"{action}:{rate_limit_ip_key(request)}"
     key = f"hygate:audit:refused:{hashlib.sha256(subject.encode()).hexdigest()[:32]}"
     try:
         cache.add(key, 0, timeout=max(wait, 1))

@@ -1,12 +1,14 @@
 """Rate limits for the account flows: per-action rules such as "20/m/ip,5/5m/key".
 
-A rule allows `amount` requests per period, counted per client IP (`ip`) or per a key the
+A rule allows `amount` requests per period, counted per client IP (`ip`: an IPv6 client by
+its /64, see `rate_limit_ip_key`) or per a key the
 flow knows, such as the e-mail address typed (`key`). Counters live in the cache (use
 Redis, CACHE_URL, when several processes serve Hygate); keys are hashed before they are
 stored. HYGATE_RATE_LIMITS=off turns every limit off.
 """
 
 import hashlib
+import ipaddress
 import math
 import time
 from collections.abc import Callable
@@ -54,14 +56,30 @@ def client_ip(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
 
+def rate_limit_ip_key(request: HttpRequest) -> str:
+    """The client as IP rules count it: an IPv6 client by its /64, IPv4 by its address."""
+    text = client_ip(request).strip()
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:  # a forged or malformed X-Forwarded-For: counted as typed
+        return text
+    if address.version == 4:
+        return str(address)
+    if address.ipv4_mapped:  # ::ffff:a.b.c.d is that IPv4 client
+        return str(address.ipv4_mapped)
+    # One host is handed a whole /64 and may use any address of it: counting each address
+    # would give it 2^64 budgets. The network is built from the integer so a zone id drops.
+    return str(ipaddress.IPv6Network((int(address) >> 64 << 64, 64)))
+
+
 def _counters(request: HttpRequest, action: str, key: str | None) -> list[tuple[Rule, str, float]]:
     now = time.time()
     counters = []
     for rule in parse_rules(settings.HYGATE_RATE_LIMIT_RULES.get(action, "")):
         if rule.per == "key" and not key:
             continue
-        # Every spelling of an address is one counter (core.addresses).
-        subject = client_ip(request) if rule.per == "ip" else email_key(key)
+        # Every spelling of an address is one counter (core.addresses); an IPv6 client, its /64.
+        subject = rate_limit_ip_key(request) if rule.per == "ip" else email_key(key)
         digest = hashlib.sha256(f"{action}:{rule.per}:{subject}".encode()).hexdigest()[:32]
         window = int(now // rule.seconds)
         reset_at = (window + 1) * rule.seconds

@@ -67,6 +67,11 @@ ADVICE = {
         "This address bounced for good or marked our mail as spam, so no more mail is sent to "
         "it. Ask the person for another address; staff can lift the block on Settings -> Email."
     ),
+    "smtp_no_auth": (
+        "The SMTP server does not offer login (no AUTH), so the username and password cannot "
+        "be used. For a relay that needs no login, leave the username and password blank; "
+        "otherwise use the port that offers login (587 with STARTTLS, or 465 with SSL/TLS)."
+    ),
     "smtp_auth_failed": (
         "The SMTP server refused the username or password. For Resend's relay, the "
         "username is 'resend' and the password is your API key."
@@ -144,6 +149,10 @@ def from_smtp(error: Exception) -> EmailDeliveryError:
     """Translate an exception of smtplib or the network into a Hygate error."""
     if isinstance(error, smtplib.SMTPAuthenticationError):
         return EmailDeliveryError("smtp_auth_failed", _smtp_text(error), status=error.smtp_code)
+    if isinstance(error, smtplib.SMTPNotSupportedError) and "AUTH" in str(error):
+        # The connection worked; the login cannot happen here. smtplib says so only in the
+        # text: "SMTP AUTH extension not supported by server."
+        return EmailDeliveryError("smtp_auth_failed", str(error), advice_key="smtp_no_auth")
     if isinstance(error, smtplib.SMTPNotSupportedError):
         return EmailDeliveryError("connection_failed", str(error))
     if isinstance(error, smtplib.SMTPSenderRefused):

@@ -106,6 +106,11 @@ class EmailSettingsForm(forms.Form):
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
+    remove_smtp_password = forms.BooleanField(
+        label="Remove the saved password",
+        required=False,
+        help_text="For a relay that needs no login; a password typed above replaces it instead.",
+    )
     webhook_secret = forms.CharField(
         label="Webhook signing secret",
         required=False,
@@ -138,6 +143,8 @@ class EmailSettingsForm(forms.Form):
                 self.fields[name].help_text = format_html(
                     "Leave blank to keep the current one ({}).", mask_secret(secret)
                 )
+        if not current.smtp_password:
+            del self.fields["remove_smtp_password"]  # nothing saved to remove
 
     def clean_from_email(self) -> str:
         return validate_from_address(self.cleaned_data["from_email"])
@@ -179,7 +186,10 @@ class EmailSettingsForm(forms.Form):
             return
         security = data["smtp_security"] = data.get("smtp_security") or SMTPSecurity.STARTTLS
         data["smtp_port"] = data.get("smtp_port") or DEFAULT_SMTP_PORTS[SMTPSecurity(security)]
-        if not data.get("smtp_password") and self.current.smtp_password:
+        # A blank password means "the saved one" only where a login will happen: a relay
+        # that needs none (no username) or a removed password keeps it blank.
+        keeps_saved = not (data.get("remove_smtp_password") or not data.get("smtp_username"))
+        if not data.get("smtp_password") and self.current.smtp_password and keeps_saved:
             if self.same_smtp_destination(data):
                 data["smtp_password"] = self.current.smtp_password
             else:

@@ -3,9 +3,9 @@
 Resend signs every webhook the svix way (svix-id, svix-timestamp, svix-signature) with the
 `whsec_` secret of the endpoint; it is saved encrypted on Settings -> Email (or given as
 RESEND_WEBHOOK_SECRET). A request that is unsigned, signed with another secret or more
-than 5 minutes old gets 400 and changes nothing. A svix-id seen before is answered 200 and
-ignored: it is remembered in the cache for twice the tolerance, after which the timestamp
-check refuses it anyway.
+than 5 minutes old gets 400 and changes nothing. A svix-id whose event was applied is
+answered 200 and ignored: it is remembered in the cache, once the event is committed, for
+twice the tolerance, after which the timestamp check refuses it anyway.
 """
 
 import json
@@ -166,7 +166,8 @@ def resend_webhook_view(request: HttpRequest) -> HttpResponse:
         return HttpResponseBadRequest("bad signature")
     # The id svix verified: it takes the unbranded webhook-* headers when svix-* are absent.
     message_id = headers.get("svix-id") or headers.get("webhook-id", "")
-    if not cache.add(REPLAY_KEY.format(id=message_id[:100]), 1, timeout=REPLAY_MEMORY):
+    replay_key = REPLAY_KEY.format(id=message_id[:100])
+    if cache.get(replay_key):
         return JsonResponse({"status": "ignored", "reason": "replayed"})
     try:
         event = json.loads(request.body)
@@ -175,4 +176,9 @@ def resend_webhook_view(request: HttpRequest) -> HttpResponse:
     if not isinstance(event, dict):
         return HttpResponseBadRequest("not an event")
     updated = record_event(event)
+    # Remember the id only now that its event is committed (record_event commits its own
+    # transaction; requests are not atomic): a delivery that failed (a 500 from a busy
+    # database) is applied when Resend retries it. Two deliveries of one id at once both
+    # apply it, which changes nothing: applying an event twice is harmless.
+    cache.set(replay_key, 1, timeout=REPLAY_MEMORY)
     return JsonResponse({"status": "ok", "updated": updated})

@@ -1,5 +1,7 @@
 """The dashboard, the site-wide error pages and the health check."""
 
+from concurrent.futures import ThreadPoolExecutor
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -39,13 +41,32 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     return render(request, "errors/csrf.html", status=403)
 
 
-def _database_ok() -> bool:
+# The longest /healthz waits for the database before calling it down: a balancer probes
+# every second or so, and a probe that hangs tells it nothing.
+HEALTHZ_DATABASE_TIMEOUT = 3.0
+
+
+def _select_one() -> bool:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
         return True
     except Exception:
         return False
+    finally:
+        connection.close()  # this thread's own connection; it ends with the thread
+
+
+def _database_ok() -> bool:
+    """Say whether the database answers `SELECT 1` within HEALTHZ_DATABASE_TIMEOUT."""
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="healthz")
+    try:
+        return pool.submit(_select_one).result(timeout=HEALTHZ_DATABASE_TIMEOUT)
+    except TimeoutError:
+        # The thread is left to end at the connect timeout (settings: connect_timeout).
+        return False
+    finally:
+        pool.shutdown(wait=False)
 
 
 def _cache_ok() -> bool:
@@ -56,18 +77,27 @@ def _cache_ok() -> bool:
         return False
 
 
-def _email_status(database_ok: bool) -> dict:
-    """Say which provider is in force and whether it has what it needs; never a secret."""
-    if not database_ok:
-        return {"provider": "unknown", "configured": False}
+def _email_status(request: HttpRequest, database_ok: bool) -> dict:
+    """Say whether mail can go out; name the provider only to who may see the settings."""
+    try:
+        show_provider = database_ok and request.user.has_perm("emailing.view_emailsettings")
+    except Exception:  # a session cookie whose store cannot be read: show what anyone sees
+        show_provider = False
+    provider, configured = _provider_status() if database_ok else ("unknown", False)
+    if show_provider:
+        return {"provider": provider, "configured": configured}
+    return {"configured": configured}
+
+
+def _provider_status() -> tuple[str, bool]:
     try:
         cfg = config.effective()
-    except Exception:
-        return {"provider": "unknown", "configured": False}
+    except Exception:  # unreadable saved settings: mail cannot go out, the probe answers
+        return "unknown", False
     configured = (cfg.provider == Provider.RESEND and bool(cfg.resend_api_key)) or (
         cfg.provider == Provider.SMTP and bool(cfg.smtp_host)
     )
-    return {"provider": cfg.provider, "configured": configured}
+    return cfg.provider, configured
 
 
 @never_cache
@@ -81,7 +111,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
             "status": "ok" if healthy else "unavailable",
             "database": "ok" if database_ok else "down",
             "cache": "ok" if cache_ok else "down",
-            "email": _email_status(database_ok),
+            "email": _email_status(request, database_ok),
         },
         status=200 if healthy else 503,
     )

@@ -72,6 +72,22 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Requests served at once must wait their turn, never answer 500 ("database is locked"):
+    # IMMEDIATE takes the write lock when a transaction begins (a deferred one that reads
+    # first cannot upgrade to a write while another writes, and fails at once, whatever the
+    # timeout); the timeout is how long a writer waits for the lock; WAL lets readers go on
+    # while one writes. See README "SQLite".
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A database host that takes the connection and says nothing would otherwise hold each
+    # request (and /healthz) for as long as TCP allows; `?connect_timeout=N` in the URL wins.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://hygate")}
@@ -96,19 +112,27 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 # The site's name, one of the words no password may be made of.
 HYGATE_SITE_NAME = env.str("HYGATE_SITE_NAME", default="Hygate")
+BREACHED_PASSWORD_VALIDATOR = {"NAME": "accounts.password_validation.BreachedPasswordValidator"}
+
+
+def pwned_passwords_switch(default: str) -> str:
+    """Read HYGATE_PWNED_PASSWORDS ("on" or "off"), whose default each settings module picks."""
+    value = env.str("HYGATE_PWNED_PASSWORDS", default=default)
+    if value not in ("on", "off"):
+        raise ImproperlyConfigured("HYGATE_PWNED_PASSWORDS must be 'on' or 'off'.")
+    return value
+
+
 # Ask Have I Been Pwned's range API whether a new password was breached (only a 5-character
-# SHA-1 prefix leaves the server). Off by default: the server may have no internet.
-HYGATE_PWNED_PASSWORDS = env.str("HYGATE_PWNED_PASSWORDS", default="off")
-if HYGATE_PWNED_PASSWORDS not in ("on", "off"):
-    raise ImproperlyConfigured("HYGATE_PWNED_PASSWORDS must be 'on' or 'off'.")
+# SHA-1 prefix leaves the server). On by default in production (settings/production.py);
+# off here, for development and tests, which may have no internet.
+HYGATE_PWNED_PASSWORDS = pwned_passwords_switch(default="off")
 HYGATE_PWNED_PASSWORDS_URL = env.str(
     "HYGATE_PWNED_PASSWORDS_URL", default="https://api.pwnedpasswords.com/range/"
 )
 HYGATE_PWNED_PASSWORDS_TIMEOUT = env.float("HYGATE_PWNED_PASSWORDS_TIMEOUT", default=2.0)
 if HYGATE_PWNED_PASSWORDS == "on":
-    AUTH_PASSWORD_VALIDATORS.append(
-        {"NAME": "accounts.password_validation.BreachedPasswordValidator"}
-    )
+    AUTH_PASSWORD_VALIDATORS.append(BREACHED_PASSWORD_VALIDATOR)
 PASSWORD_RESET_TIMEOUT = 60 * 60
 
 SESSION_COOKIE_HTTPONLY = True

@@ -3,7 +3,15 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import HYGATE_ENCRYPTION_KEY, MIDDLEWARE, SECRET_KEY, env
+from .base import (
+    AUTH_PASSWORD_VALIDATORS,
+    BREACHED_PASSWORD_VALIDATOR,
+    HYGATE_ENCRYPTION_KEY,
+    MIDDLEWARE,
+    SECRET_KEY,
+    env,
+    pwned_passwords_switch,
+)
 
 if not SECRET_KEY:
     raise ImproperlyConfigured("Set the SECRET_KEY environment variable for production.")
@@ -22,6 +30,12 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 HYGATE_TRUSTED_PROXIES = env.int("HYGATE_TRUSTED_PROXIES", default=1)
 HYGATE_STAFF_REQUIRE_TOTP = env.bool("HYGATE_STAFF_REQUIRE_TOTP", default=True)
+# New passwords are checked against Pwned Passwords unless the operator turns it off
+# (check --deploy then warns, hygate.W007).
+HYGATE_PWNED_PASSWORDS = pwned_passwords_switch(default="on")
+AUTH_PASSWORD_VALIDATORS = [v for v in AUTH_PASSWORD_VALIDATORS if v != BREACHED_PASSWORD_VALIDATOR]
+if HYGATE_PWNED_PASSWORDS == "on":
+    AUTH_PASSWORD_VALIDATORS.append(BREACHED_PASSWORD_VALIDATOR)
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 # A load balancer probes the process itself over plain HTTP: a redirect would read as down.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]

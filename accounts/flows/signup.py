@@ -20,9 +20,9 @@ def sign_up(
     - An address whose account is not verified yet: a real code too; the password (and
       name) typed here replace the old ones only once the code is confirmed, so the
       address's owner always wins over whoever signed up with it first.
-    - A verified address: nothing changes; its owner gets a notice (unless the account is
-      deactivated), and this visitor sees the same code page, cooldown and quota as anyone
-      else.
+    - A verified (or deactivated) address: nothing changes; its owner gets a notice, and
+      this visitor sees the same code page, cooldown and quota as anyone else, after the
+      same work (a password hashed, a message rendered and handed to the provider).
     """
     login_flow.cancel(request)
     existing = User.objects.filter(email=email).first()

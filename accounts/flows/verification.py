@@ -7,8 +7,9 @@ changes, so an old browser session can never use a code to enter an account that
 Signing up again with an address whose account is not verified yet e-mails a real code;
 confirming it sets the password typed at that sign-up, so whoever signed up first with
 someone else's address (a squatter) is shut out. A sign-up with an address whose account
-is verified starts a *decoy*: the same page, messages and budget (its owner's), but no
-code exists and the owner gets a notice instead, so the page reveals nothing.
+is verified (or deactivated) starts a *decoy*: the same page, messages and budget (its
+owner's), but no code exists and the owner gets a notice instead, so neither the page nor
+the time it takes reveals anything.
 """
 
 import sys
@@ -56,7 +57,10 @@ class EmailVerification(CodeProcess):
         return send_verification_code(user, code)
 
     def deliver_decoy(self) -> Delivery:
-        owner = User.objects.filter(pk=self.budget_id, is_active=True).first()
+        # A deactivated account's owner is told too: a decoy that sent nothing would answer
+        # faster than a real sign-up, and a suppressed address would not fail as it does
+        # for a new one, and so name the addresses that have accounts.
+        owner = User.objects.filter(pk=self.budget_id).first()
         return send_account_exists_notice(owner) if owner else Delivery(sent=True)
 
     def on_locked(self, user: User) -> None:

@@ -5,8 +5,10 @@ returns its message id, or raises an `EmailDeliveryError` saying whether a retry
 
 Every send has one deadline for all its tries together (HYGATE_EMAIL_SEND_DEADLINE), so a
 provider that never answers cannot hold a request past the web server's worker timeout:
-each attempt's network timeout is capped by `attempt_timeout()`, and no retry starts, nor
-any wait before one, that would end after the deadline.
+each attempt runs under a wall-clock watchdog (emailing.backends.watchdog) that cuts its
+connection when the time left is up, however slowly the provider drips its answer; each
+network timeout is capped by `attempt_timeout()`, and no retry starts, nor any wait
+before one, that would end after the deadline.
 
 More than one message at once goes out in batches where the provider has a batch call
 (`send_many()`), one Idempotency-Key per batch. Every call waits for a slot under the
@@ -25,6 +27,7 @@ from django.utils import timezone
 
 from audit.events import Action, record
 from emailing import delivery_log, provider_rate
+from emailing.backends import watchdog
 from emailing.errors import EmailDeliveryError, fails_over
 from emailing.messages import log_entry_for
 from emailing.models import EmailLog
@@ -141,7 +144,7 @@ class HygateEmailBackend(BaseEmailBackend):
                 entry.attempts += 1
             try:
                 self._wait_for_rate()
-                message_ids = call()
+                message_ids = self._call_before_deadline(call)
             except EmailDeliveryError as error:
                 delay = self._wait_before_retry(error, entries[0].attempts)
                 if delay is not None:
@@ -157,6 +160,20 @@ class HygateEmailBackend(BaseEmailBackend):
             for entry, message_id in zip(entries, message_ids, strict=True):
                 self._record_success(entry, message_id)
             return len(entries)
+
+    def _call_before_deadline(self, call):
+        """Make one attempt; cut it off when the send's deadline passes."""
+        with watchdog.deadline(self.time_left()) as dog:
+            try:
+                return call()
+            except Exception as error:
+                if not dog.fired:
+                    raise
+                raise EmailDeliveryError(
+                    "connection_failed",
+                    f"Gave up at the {self.send_deadline:g} s deadline for one send "
+                    "(HYGATE_EMAIL_SEND_DEADLINE): the provider had not finished answering.",
+                ) from error
 
     def _wait_for_rate(self) -> None:
         if self.rate_limited and not provider_rate.wait_for_slot(self._deadline):

@@ -19,8 +19,10 @@ import resend
 from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 from requests.adapters import HTTPAdapter
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from emailing import provider_rate
+from emailing.backends import watchdog
 from emailing.backends.base import HygateEmailBackend
 from emailing.config import normalise_api_url
 from emailing.errors import EmailDeliveryError, from_resend
@@ -41,6 +43,35 @@ class OutsideAPIBase(RuntimeError):
     """The SDK asked for a URL outside its configured API base: it is never requested."""
 
 
+class _WatchedHTTPConnectionPool(HTTPConnectionPool):
+    """A pool whose connection in use is cut by the attempt's watchdog at the deadline."""
+
+    def _get_conn(self, timeout=None):
+        conn = super()._get_conn(timeout)
+        watchdog.watch(lambda: conn.sock)
+        return conn
+
+
+class _WatchedHTTPSConnectionPool(HTTPSConnectionPool):
+    """The HTTPS pool whose connection in use is cut by the attempt's watchdog."""
+
+    def _get_conn(self, timeout=None):
+        conn = super()._get_conn(timeout)
+        watchdog.watch(lambda: conn.sock)
+        return conn
+
+
+class _WatchedAdapter(HTTPAdapter):
+    """A pooled adapter whose requests end at the send's deadline, however slow the answer."""
+
+    def init_poolmanager(self, *args, **kwargs) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {
+            "http": _WatchedHTTPConnectionPool,
+            "https": _WatchedHTTPSConnectionPool,
+        }
+
+
 class ResendHTTPClient(resend.HTTPClient):
     """The SDK's HTTP client: the key of the current send, a pooled session, a short timeout."""
 
@@ -52,8 +83,8 @@ class ResendHTTPClient(resend.HTTPClient):
         session = getattr(self._local, "session", None)
         if session is None:
             session = requests.Session()
-            session.mount("https://", HTTPAdapter(pool_connections=4, pool_maxsize=8))
-            session.mount("http://", HTTPAdapter(pool_connections=4, pool_maxsize=8))
+            session.mount("https://", _WatchedAdapter(pool_connections=4, pool_maxsize=8))
+            session.mount("http://", _WatchedAdapter(pool_connections=4, pool_maxsize=8))
             self._local.session = session
         return session
 

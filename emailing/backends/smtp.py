@@ -7,10 +7,38 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.core.mail.backends.smtp import EmailBackend as DjangoSMTPBackend
 
+from emailing.backends import watchdog
 from emailing.backends.base import HygateEmailBackend
 from emailing.config import sends_password_in_clear
 from emailing.errors import EmailDeliveryError, from_smtp
 from emailing.models import Provider, SMTPSecurity
+
+
+class _WatchedSMTP(smtplib.SMTP):
+    """smtplib.SMTP whose socket the attempt's watchdog cuts at the send's deadline."""
+
+    def _get_socket(self, host, port, timeout):
+        sock = super()._get_socket(host, port, timeout)
+        # Read self.sock when the time is up: after STARTTLS it is the TLS socket.
+        watchdog.watch(lambda: self.sock or sock)
+        return sock
+
+
+class _WatchedSMTPSSL(smtplib.SMTP_SSL):
+    """smtplib.SMTP_SSL whose socket the attempt's watchdog cuts at the send's deadline."""
+
+    def _get_socket(self, host, port, timeout):
+        sock = super()._get_socket(host, port, timeout)
+        watchdog.watch(lambda: self.sock or sock)
+        return sock
+
+
+class _DjangoSMTPBackend(DjangoSMTPBackend):
+    """Django's SMTP backend on connections that end at the send's deadline."""
+
+    @property
+    def connection_class(self):
+        return _WatchedSMTPSSL if self.use_ssl else _WatchedSMTP
 
 
 class SMTPBackend(HygateEmailBackend):
@@ -38,7 +66,7 @@ class SMTPBackend(HygateEmailBackend):
         super().__init__(**kwargs)
         self.security = security
         self.timeout = timeout
-        self.smtp = DjangoSMTPBackend(
+        self.smtp = _DjangoSMTPBackend(
             host=host,
             port=port,
             username=username,

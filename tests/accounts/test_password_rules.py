@@ -138,7 +138,8 @@ def test_a_saved_and_an_unsaved_user_both_work_with_every_validator():
         password_validation.validate_password("a long unrelated passphrase", user)
 
 
-def test_the_breached_password_check_is_off_by_default():
+def test_the_breached_password_check_is_off_by_default_outside_production():
+    # Production turns it on: tests/site/test_deploy.py.
     assert settings.HYGATE_PWNED_PASSWORDS == "off"
     names = [v["NAME"] for v in settings.AUTH_PASSWORD_VALIDATORS]
     assert "accounts.password_validation.BreachedPasswordValidator" not in names
@@ -177,9 +178,29 @@ def test_a_breached_password_is_refused_at_reset(client, user, pwned_api, outbox
 def assert_skip_logged(caplog, password: str) -> None:
     [record] = [r for r in caplog.records if r.name == "hygate.passwords"]
     assert record.levelname == "WARNING"
-    assert "the password was accepted" in record.getMessage()
+    assert "checked against the bundled list of common breached passwords only" in (
+        record.getMessage()
+    )
     assert password not in record.getMessage()
     assert sha1_hex(password)[:5] not in record.getMessage()
+
+
+def test_when_the_service_cannot_answer_the_bundled_list_still_refuses_common_passwords(
+    client, pwned_api, settings, outbox, caplog
+):
+    # Alone, so the refusal is the breached-password check's own, not Django's common list.
+    settings.AUTH_PASSWORD_VALIDATORS = [
+        {"NAME": "accounts.password_validation.BreachedPasswordValidator"}
+    ]
+    pwned_api.status = 503
+    with caplog.at_level(logging.WARNING, logger="hygate.passwords"):
+        refused = sign_up(client, "Password123")
+    assert refused.status_code == 400
+    assert BREACHED_ERROR in refused.content.decode()
+    assert not User.objects.exists()
+    assert_skip_logged(caplog, "Password123")
+
+    assert sign_up(client, "a long and unusual passphrase 42").status_code == 302
 
 
 def test_when_the_service_fails_the_password_is_let_through_and_logged(

@@ -6,8 +6,11 @@ from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.urls import reverse
 
+from audit.models import AuditEvent
 from core.ratelimit import parse_rules
 from tests.factories import DEFAULT_PASSWORD
+
+Action = AuditEvent.Action
 
 LOGIN = reverse("accounts:login")
 RESET = reverse("accounts:password_reset")
@@ -94,3 +97,34 @@ def test_check_deploy_warns_when_limits_are_off(settings):
     settings.HYGATE_RATE_LIMITS = "off"
     with pytest.raises(SystemCheckError, match=r"hygate\.W003"):
         call_command("check", "--deploy", "--tag", "hygate", "--fail-level", "WARNING")
+
+
+def _wrong_sign_in(client, remote_addr: str, n: int) -> int:
+    data = {"email": f"guess{n}@example.com", "password": "wrong"}
+    return client.post(LOGIN, data, REMOTE_ADDR=remote_addr).status_code
+
+
+def test_an_ipv6_client_is_counted_by_its_64_not_by_each_address(client):
+    # One host may use any of the 2^64 addresses of its /64: each one is the same client.
+    with time_machine.travel("2026-11-25 10:00:00+00:00", tick=False):
+        answers = [_wrong_sign_in(client, f"2001:db8:1:2::{n + 1:x}", n) for n in range(35)]
+        assert answers[:30] == [400] * 30
+        assert set(answers[30:]) == {429}
+        # Another /64 of the same /48 is another client, with its own budget.
+        assert _wrong_sign_in(client, "2001:db8:1:3::1", 99) == 400
+    sign_ins = AuditEvent.objects.filter(action=Action.SIGN_IN_FAILED)
+    # The audit log keeps each full address, not the /64 counted.
+    shown = set(sign_ins.values_list("ip_address", flat=True))
+    assert {"2001:db8:1:2::1", "2001:db8:1:2::1e", "2001:db8:1:3::1"} <= shown
+    refused = AuditEvent.objects.filter(action=Action.RATE_LIMITED).order_by("pk").first()
+    assert refused.ip_address == "2001:db8:1:2::1f"
+
+
+def test_an_ipv4_mapped_ipv6_address_counts_as_its_ipv4_address(client):
+    with time_machine.travel("2026-11-25 10:00:00+00:00", tick=False):
+        answers = [
+            _wrong_sign_in(client, "::ffff:192.0.2.8" if n % 2 else "192.0.2.8", n)
+            for n in range(31)
+        ]
+    assert answers[:30] == [400] * 30
+    assert answers[30] == 429

@@ -4,6 +4,7 @@ import pytest
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Permission
 from django.core.management import call_command
+from django.core.management.base import SystemCheckError
 from django.urls import reverse
 
 from accounts.models import Authenticator, RecoveryCode, SecurityPolicy
@@ -152,3 +153,27 @@ def test_two_factor_status_prints_the_policy_and_the_methods_in_use(capsys):
     assert "  with no recovery codes left: 1" in out
     assert "e-mail only:                   2" in out
     assert "unused recovery codes:         2" in out
+
+
+def test_the_page_says_members_sign_in_with_a_password_alone_while_the_policy_is_off(client):
+    viewer = UserFactory(staff=True)
+    grant(viewer, "view_securitypolicy")
+    client.force_login(viewer)
+    warning = "members sign in with a password alone"
+
+    assert warning in client.get(PAGE).content.decode()
+    SecurityPolicyFactory(two_factor_policy=SecurityPolicy.TwoFactor.EITHER)
+    assert warning not in client.get(PAGE).content.decode()
+
+
+def test_check_deploy_warns_while_the_member_policy_is_off():
+    def deploy_warnings() -> str:
+        try:
+            call_command("check", "--deploy", "--tag", "hygate", "--fail-level", "WARNING")
+        except SystemCheckError as error:
+            return str(error)
+        return ""
+
+    assert "hygate.W006" in deploy_warnings()
+    SecurityPolicyFactory(two_factor_policy=SecurityPolicy.TwoFactor.EMAIL)
+    assert "hygate.W006" not in deploy_warnings()

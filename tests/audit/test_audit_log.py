@@ -271,6 +271,61 @@ def test_each_user_sees_their_own_recent_security_events(client):
     assert "Added an authenticator app" not in page
 
 
+def test_strangers_failed_sign_ins_do_not_push_the_owners_real_events_out_of_the_list():
+    owner = UserFactory()
+    laptop = Client(REMOTE_ADDR="198.51.100.7", HTTP_USER_AGENT="Mozilla/5.0 (iPhone) Safari/604.1")
+    with time_machine.travel(datetime(2026, 3, 2, 9, 0, tzinfo=UTC), tick=False) as clock:
+        assert (
+            laptop.post(LOGIN, {"email": owner.email, "password": DEFAULT_PASSWORD})["Location"]
+            == "/"
+        )
+        # Strangers from many addresses spend the account's budget of 5 wrong passwords
+        # in every 5 minutes, for an hour: 60 failures.
+        for window in range(12):
+            clock.shift(300)
+            for n in range(5):
+                stranger = Client(REMOTE_ADDR=f"2001:db8:{window:x}{n:x}::1")
+                stranger.post(LOGIN, {"email": owner.email, "password": "a guess"})
+        assert AuditEvent.objects.filter(action=Action.SIGN_IN_FAILED).count() == 60
+
+        events = (
+            laptop.get(reverse("accounts:security"))
+            .content.decode()
+            .split("Recent security events")[1]
+            .split("</table>")[0]
+        )
+
+    assert "Signed in" in events and "Safari on iPhone" in events  # the owner's own sign-in
+    assert events.count("Sign-in failed") == 1
+    assert "60 times" in events
+    assert "2001:db8:b4::1" in events  # where the newest failure came from
+
+
+def test_failed_sign_ins_between_the_owners_events_keep_their_place_in_the_list():
+    owner = UserFactory()
+    laptop = Client(REMOTE_ADDR="198.51.100.7")
+    stranger = Client(REMOTE_ADDR="203.0.113.66")
+    with time_machine.travel(datetime(2026, 3, 2, 9, 0, tzinfo=UTC), tick=False) as clock:
+        for failures in (3, 2):
+            clock.shift(60)
+            laptop.post(LOGIN, {"email": owner.email, "password": DEFAULT_PASSWORD})
+            for _ in range(failures):
+                clock.shift(10)
+                stranger.post(LOGIN, {"email": owner.email, "password": "a guess"})
+        clock.shift(10)
+        page = laptop.get(reverse("accounts:security")).content.decode()
+
+    table = page.split("Recent security events")[1].split("<tbody>")[1].split("</tbody>")[0]
+    rows = table.split("<tr>")[1:]
+    whats = [row.split("<td>")[2].split("</td>")[0] for row in rows]
+    assert whats == [
+        "Sign-in failed: 2 times since 2026-03-02 09:02 (the last one's address and browser)",
+        "Signed in",
+        "Sign-in failed: 3 times since 2026-03-02 09:01 (the last one's address and browser)",
+        "Signed in",
+    ]
+
+
 def test_a_member_sees_that_staff_reset_their_two_factor_but_not_where_the_staff_sat():
     member = UserFactory()
     AuthenticatorFactory(user=member)
@@ -397,12 +452,13 @@ def test_a_forged_forwarded_for_never_becomes_the_recorded_address(settings, pro
 
 
 def test_attackers_spread_over_many_addresses_still_leave_a_bounded_trail():
-    # A limit per account is hit from a fresh address each time (IPv6 hands out plenty):
-    # the trail is bounded per limit counter, not per address.
+    # A limit per account is hit from a fresh address each time (IPv6 hands out plenty, a
+    # fresh /64 each, which IP limits count apart): the trail is bounded per limit counter,
+    # not per address.
     wrong = {"email": "victim@example.com", "password": "a guess"}
     with time_machine.travel(datetime(2026, 3, 2, 9, 0, tzinfo=UTC), tick=False):
         statuses = [
-            Client(REMOTE_ADDR=f"2001:db8::{n:x}").post(LOGIN, wrong).status_code
+            Client(REMOTE_ADDR=f"2001:db8:{n:x}::1").post(LOGIN, wrong).status_code
             for n in range(105)
         ]
 

@@ -6,6 +6,7 @@ killed process left queued are marked failed later.
 """
 
 import signal
+import time
 from datetime import timedelta
 
 import pytest
@@ -149,3 +150,83 @@ def test_a_new_process_ends_them_when_it_sends_its_first_mail(monkeypatch, outbo
     assert left_behind.status == "failed"
     assert second.status == "queued"  # once per process, not a query per message
     assert len(outbox) == 2
+
+
+# A provider that drips: every line comes well within a read timeout, for a minute. Only a
+# wall clock on the whole attempt ends the wait. The bounds below are generous on purpose:
+# they tell "ended at the deadline" from "held for the minute", not a fast machine from a
+# slow one.
+DRIP_DEADLINE = 1.0
+HELD_FOR_EVER = 20.0
+
+
+@pytest.fixture
+def dripping_smtp(settings):
+    """The environment's provider is SMTP on a server that greets a line at a time, forever."""
+    from tests.fakes.smtp_server import DrippingServer
+
+    server = DrippingServer(interval=0.2).start()
+    settings.EMAIL_PROVIDER = "smtp"
+    settings.SMTP_HOST = "127.0.0.1"
+    settings.SMTP_PORT = server.port
+    settings.SMTP_SECURITY = "none"
+    settings.SMTP_USERNAME = ""
+    settings.SMTP_PASSWORD = ""
+    settings.EMAIL_TIMEOUT = 5
+    settings.HYGATE_EMAIL_SEND_DEADLINE = DRIP_DEADLINE
+    yield server
+    server.stop()
+
+
+def test_sign_up_against_a_dripping_smtp_server_answers_at_the_deadline(client, dripping_smtp):
+    started = time.monotonic()
+    response = client.post(
+        SIGNUP, {"email": "new.person@example.com", "password": "a long and unusual phrase 42"}
+    )
+
+    assert time.monotonic() - started < HELD_FOR_EVER
+    assert response.status_code == 302
+    assert response["Location"] == VERIFY
+    entry = EmailLog.objects.get()
+    assert entry.status == "failed"
+    assert entry.error_code == "connection_failed"
+    assert "deadline" in entry.error_message
+
+
+def test_a_dripping_resend_api_is_given_up_on_at_the_deadline(resend_api, settings):
+    settings.HYGATE_EMAIL_SEND_DEADLINE = DRIP_DEADLINE
+    resend_api.fail_next(Failure(drip=0.1))
+
+    started = time.monotonic()
+    delivery = send_message("verification_code", "someone@verified.example", {"code": "1"})
+
+    assert time.monotonic() - started < HELD_FOR_EVER
+    assert not delivery.sent
+    assert delivery.error_code == "connection_failed"
+    entry = EmailLog.objects.get()
+    assert entry.status == "failed"
+    assert "deadline" in entry.error_message
+
+
+def test_test_connection_to_a_dripping_server_answers_at_the_deadline(client, dripping_smtp):
+    from tests.factories import UserFactory
+    from tests.fakes.resend_api import OWNER
+
+    admin = UserFactory(staff=True, is_superuser=True, email=OWNER)
+    client.force_login(admin)
+    form = {
+        "provider": "smtp",
+        "from_email": "Hygate <id@hygate.example>",
+        "smtp_host": "127.0.0.1",
+        "smtp_port": str(dripping_smtp.port),
+        "smtp_security": "none",
+        "smtp_username": "",
+        "smtp_password": "",
+        "action": "test",
+    }
+
+    started = time.monotonic()
+    page = client.post(reverse("emailing:settings"), form).content.decode()
+
+    assert time.monotonic() - started < HELD_FOR_EVER
+    assert "Test failed: <code>connection_failed</code>" in page

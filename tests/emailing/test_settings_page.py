@@ -499,3 +499,84 @@ def test_typing_the_key_again_saves_it_for_the_new_api_url(
     assert EmailSettings.load().resend_api_url == elsewhere.url  # without the trailing slash
     assert send_message("verification_code", "someone@verified.example", {"code": "1"}).sent
     assert elsewhere.requests[-1]["path"] == "/emails"
+
+
+@pytest.fixture
+def relay_without_login():
+    """A relay that offers no AUTH at all, as a relay on a trusted network does."""
+    from aiosmtpd.controller import Controller
+
+    from tests.fakes.smtp_server import Inbox, free_port
+
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    controller.inbox = inbox
+    yield controller
+    controller.stop()
+
+
+def saved_smtp_login(port):
+    return EmailSettingsFactory(
+        provider="smtp",
+        smtp_host="127.0.0.1",
+        smtp_port=port,
+        smtp_security="none",
+        smtp_username=SMTP_USER,
+        password=SMTP_PASSWORD,
+    )
+
+
+def test_a_relay_without_login_can_be_tested_and_saved_after_a_password_was_saved(
+    client, admin, relay_without_login
+):
+    saved_smtp_login(relay_without_login.port + 1)
+    form = smtp_form(relay_without_login.port, smtp_username="", smtp_password="")
+
+    page = client.post(PAGE, {**form, "action": "test"}).content.decode()
+    assert "Enter the password again" not in page
+    assert "Test message sent" in page
+    assert len(relay_without_login.inbox.messages) == 1
+
+    assert client.post(PAGE, {**form, "action": "save"}).status_code == 302
+    saved = EmailSettings.load()
+    assert (saved.smtp_username, saved.smtp_password) == ("", "")
+
+
+def test_a_saved_password_can_be_removed(client, admin, relay_without_login):
+    saved_smtp_login(relay_without_login.port)
+    assert "Remove the saved password" in client.get(PAGE).content.decode()
+
+    response = client.post(
+        PAGE,
+        smtp_form(
+            relay_without_login.port,
+            remove_smtp_password="on",
+            action="save",
+        ),
+    )
+
+    assert response.status_code == 302
+    saved = EmailSettings.load()
+    assert saved.smtp_password == ""
+    assert saved.smtp_username == SMTP_USER
+    entry = LogEntry.objects.get()
+    assert "SMTP password" in entry.change_message
+    page = client.get(PAGE).content.decode()
+    assert "Remove the saved password" not in page
+
+
+def test_a_server_that_offers_no_login_is_a_login_problem_with_advice(
+    client, admin, relay_without_login
+):
+    page = client.post(
+        PAGE,
+        smtp_form(relay_without_login.port, smtp_password=SMTP_PASSWORD, action="test"),
+    ).content.decode()
+
+    assert "Test failed: <code>smtp_auth_failed</code>" in page
+    assert "could not reach" not in page
+    assert "does not offer login" in page
+    assert "leave the username and password blank" in page
+    assert relay_without_login.inbox.messages == []

@@ -116,6 +116,59 @@ def test_a_replayed_event_is_ignored(client, resend_api, webhook_secret):
     assert not Suppression.objects.exists()
 
 
+@pytest.fixture
+def busy_suppression_table():
+    """Make writes to the suppression list fail, as a busy or locked database does."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "CREATE FUNCTION hygate_busy() RETURNS trigger AS $$ BEGIN "
+                "RAISE EXCEPTION 'could not obtain lock' USING ERRCODE = '55P03'; "
+                "END $$ LANGUAGE plpgsql"
+            )
+            cursor.execute(
+                "CREATE TRIGGER hygate_busy BEFORE INSERT ON emailing_suppression "
+                "FOR EACH ROW EXECUTE FUNCTION hygate_busy()"
+            )
+        else:
+            cursor.execute(
+                "CREATE TRIGGER hygate_busy BEFORE INSERT ON emailing_suppression "
+                "BEGIN SELECT RAISE(ABORT, 'database is locked'); END"
+            )
+
+    def free() -> None:
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute("DROP TRIGGER hygate_busy ON emailing_suppression")
+                cursor.execute("DROP FUNCTION hygate_busy()")
+            else:
+                cursor.execute("DROP TRIGGER hygate_busy")
+
+    return free
+
+
+def test_a_bounce_whose_first_delivery_failed_is_applied_when_resend_retries_it(
+    client, resend_api, webhook_secret, busy_suppression_table
+):
+    entry = sent_mail(resend_api)
+    client.raise_request_exception = False  # answer 500, as the server would
+
+    first = resend_api.post_webhook(client, bounce(entry), msg_id="msg_retried")
+    assert first.status_code == 500
+    assert not Suppression.objects.exists()
+
+    busy_suppression_table()  # the database is free again when Resend retries
+    retry = resend_api.post_webhook(client, bounce(entry), msg_id="msg_retried")
+
+    assert retry.status_code == 200
+    assert retry.json()["status"] == "ok"
+    assert Suppression.objects.get(address="grace@example.com").reason == "bounced"
+    entry.refresh_from_db()
+    assert entry.event == EmailLog.Event.BOUNCED
+
+
 def test_the_secret_saved_on_settings_is_used_encrypted_and_never_shown(client, resend_api):
     admin = UserFactory(is_staff=True, is_superuser=True)
     client.force_login(admin)

@@ -39,6 +39,7 @@ class Failure:
     sleep: float = 0.0
     drop: bool = False
     deliver_first: bool = False  # take the message, then stall or hang up before answering
+    drip: float = 0.0  # answer 200, then a byte of the body this often, for a minute
 
 
 @dataclass
@@ -312,6 +313,9 @@ class FakeResend:
                 if isinstance(result, Failure):
                     if result.sleep:
                         time.sleep(result.sleep)
+                    if result.drip:
+                        self._drip(result.drip)
+                        return
                     if result.drop:
                         self.connection.shutdown(socket.SHUT_RDWR)
                         self.close_connection = True
@@ -338,6 +342,22 @@ class FakeResend:
                     self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(raw)
+
+            def _drip(self, interval: float) -> None:
+                """Answer 200 at once, then the body one byte at a time, for a minute."""
+                self.close_connection = True
+                length = int(60 / interval)
+                try:
+                    self.send_response(200)
+                    self.send_header("content-type", "application/json")
+                    self.send_header("content-length", str(length))
+                    self.end_headers()
+                    for _ in range(length):
+                        self.wfile.write(b" ")
+                        self.wfile.flush()
+                        time.sleep(interval)
+                except OSError:  # the client hung up
+                    return
 
             do_GET = do_POST = _handle
 

@@ -131,3 +131,52 @@ class SilentServer:
         self.sock.close()
         for conn in self.held:
             conn.close()
+
+
+class DrippingServer:
+    """Greets with a `220-` continuation line every `interval` seconds, for up to a minute.
+
+    Each line arrives well within any read timeout, so only a deadline on the whole
+    attempt ends the wait; smtplib reads continuation lines for as long as they come.
+    """
+
+    def __init__(self, interval: float = 0.2, lines: int = 300) -> None:
+        self.interval = interval
+        self.lines = lines
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen()
+        self.port = self.sock.getsockname()[1]
+        self.connections = 0
+        self.held: list[socket.socket] = []
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.connections += 1
+            self.held.append(conn)
+            threading.Thread(target=self._drip, args=(conn,), daemon=True).start()
+
+    def _drip(self, conn: socket.socket) -> None:
+        for _ in range(self.lines):
+            if self._stopped.wait(self.interval):
+                return
+            try:
+                conn.sendall(b"220-still saying hello\r\n")
+            except OSError:  # the client hung up
+                return
+
+    def start(self) -> "DrippingServer":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self.sock.close()
+        for conn in self.held:
+            conn.close()

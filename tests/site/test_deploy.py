@@ -64,6 +64,23 @@ def test_check_deploy_warns_when_staff_may_sign_in_without_an_authenticator_app(
     assert "HYGATE_STAFF_REQUIRE_TOTP" in result.stderr + result.stdout
 
 
+def test_production_checks_new_passwords_against_pwned_passwords_by_default():
+    show = (
+        "from django.conf import settings; "
+        "print(settings.HYGATE_PWNED_PASSWORDS, "
+        "[v['NAME'].rsplit('.', 1)[-1] for v in settings.AUTH_PASSWORD_VALIDATORS])"
+    )
+    on = manage("shell", "-c", show, env=PRODUCTION_ENV).stdout
+    assert "on" in on and on.count("BreachedPasswordValidator") == 1, on
+    assert "hygate.W007" not in manage("check", "--deploy", env=PRODUCTION_ENV).stderr
+
+    env = {**PRODUCTION_ENV, "HYGATE_PWNED_PASSWORDS": "off"}
+    assert "BreachedPasswordValidator" not in manage("shell", "-c", show, env=env).stdout
+    result = manage("check", "--deploy", env=env)
+    assert "hygate.W007" in result.stderr + result.stdout
+    assert "HYGATE_PWNED_PASSWORDS" in result.stderr + result.stdout
+
+
 def test_production_refuses_to_start_without_a_secret_key():
     env = {**PRODUCTION_ENV, "SECRET_KEY": ""}
     result = manage("check", env=env)

@@ -1,0 +1,98 @@
+"""Signing in with each second step: an e-mailed code, an authenticator app, a recovery code."""
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from accounts.models import RecoveryCode, SecurityPolicy
+from e2e.phone import authenticator_code, wrong_code
+from tests.factories import (
+    AuthenticatorFactory,
+    RecoveryCodeFactory,
+    SecurityPolicyFactory,
+    UserFactory,
+)
+
+
+@pytest.fixture
+def ada(db):
+    return UserFactory(email="ada@example.com", name="Ada Lovelace")
+
+
+def sign_in(page: Page, email: str, password: str) -> None:
+    page.get_by_label("E-mail address").fill(email)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def test_sign_in_with_the_e_mailed_code(page, journey, inbox, ada, password):
+    SecurityPolicyFactory(two_factor_policy=SecurityPolicy.TwoFactor.EMAIL)
+    page.goto("/")
+    expect(page).to_have_url("/accounts/login/?next=/")
+    journey.check("sign-in form")
+
+    sign_in(page, "ada@example.com", "not the password")
+    expect(page.get_by_text("do not match an account")).to_be_visible()
+    journey.check("wrong password")
+
+    sign_in(page, "ada@example.com", password)
+    expect(page).to_have_url("/accounts/login/2fa/")
+    expect(page.get_by_role("heading", name="One more step")).to_be_visible()
+    expect(page.get_by_text("ada@example.com")).to_be_visible()
+    journey.check("code sent")
+
+    page.get_by_label("Code").fill(wrong_code(inbox.code("ada@example.com")))
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_text("That code is not right")).to_be_visible()
+    journey.check("wrong code")
+
+    page.get_by_label("Code").fill(inbox.code("ada@example.com"))
+    page.get_by_role("button", name="Continue").click()
+    expect(page).to_have_url("/")
+    expect(page.get_by_text("You are signed in as ada@example.com")).to_be_visible()
+    journey.check("dashboard")
+
+
+def test_sign_in_with_an_authenticator_app(page, journey, ada, password):
+    key = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+    AuthenticatorFactory(user=ada, key=key)
+    page.goto("/accounts/login/")
+    sign_in(page, "ada@example.com", password)
+    expect(page).to_have_url("/accounts/login/2fa/")
+    expect(page.get_by_text("your authenticator app shows")).to_be_visible()
+    journey.check("app code asked")
+
+    page.get_by_label("Code").fill(wrong_code(authenticator_code(key)))
+    page.get_by_role("button", name="Continue").click()
+    expect(page.locator(".field-errors")).to_be_visible()
+    journey.check("wrong app code")
+
+    page.get_by_label("Code").fill(authenticator_code(key))
+    page.get_by_role("button", name="Continue").click()
+    expect(page).to_have_url("/")
+    expect(page.get_by_text("You are signed in as ada@example.com")).to_be_visible()
+    journey.check("dashboard")
+
+
+def test_sign_in_with_a_recovery_code(page, journey, ada, password):
+    AuthenticatorFactory(user=ada)
+    RecoveryCodeFactory(user=ada, code="abcde-fghij")
+    RecoveryCodeFactory(user=ada, code="klmno-pqrst")
+    page.goto("/accounts/login/")
+    sign_in(page, "ada@example.com", password)
+    expect(page).to_have_url("/accounts/login/2fa/")
+    page.get_by_text("Use a recovery code").click()
+    expect(page.get_by_label("Recovery code")).to_be_visible()
+    journey.check("recovery code asked")
+
+    page.get_by_label("Recovery code").fill("zzzzz-zzzzz")
+    page.get_by_role("button", name="Use this recovery code").click()
+    expect(page.get_by_label("Recovery code")).to_be_visible()
+    expect(page.locator(".has-error").get_by_label("Recovery code")).to_be_visible()
+    journey.check("wrong recovery code")
+
+    page.get_by_label("Recovery code").fill("ABCDE-FGHIJ")
+    page.get_by_role("button", name="Use this recovery code").click()
+    expect(page).to_have_url("/")
+    expect(page.get_by_text("1 of them are left")).to_be_visible()
+    journey.check("dashboard with the warning")
+    assert RecoveryCode.objects.filter(user=ada, used_at__isnull=True).count() == 1

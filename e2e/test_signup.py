@@ -1,0 +1,39 @@
+"""A newcomer creates an account in the browser."""
+
+from playwright.sync_api import expect
+
+from accounts.models import User
+from e2e.phone import wrong_code
+
+
+def test_newcomer_signs_up_confirms_the_code_and_lands_on_the_dashboard(
+    page, journey, inbox, password
+):
+    page.goto("/accounts/signup/")
+    expect(page.get_by_role("heading", name="Create an account")).to_be_visible()
+    journey.check("empty form")
+
+    page.get_by_label("E-mail address").fill("ada@example.com")
+    page.get_by_label("Name (optional)").fill("Ada Lovelace")
+    page.get_by_label("Password", exact=True).fill("short")
+    page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_text("This password is too short")).to_be_visible()
+    journey.check("password too short")
+
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Create account").click()
+    expect(page).to_have_url("/accounts/verify/")
+    expect(page.get_by_text("ada@example.com")).to_be_visible()
+    journey.check("code sent")
+
+    page.get_by_label("Code").fill(wrong_code(inbox.code("ada@example.com")))
+    page.get_by_role("button", name="Confirm").click()
+    expect(page.locator(".field-errors")).to_be_visible()
+    journey.check("wrong code")
+
+    page.get_by_label("Code").fill(inbox.code("ada@example.com"))
+    page.get_by_role("button", name="Confirm").click()
+    expect(page).to_have_url("/")
+    expect(page.get_by_role("heading", name="Hello, Ada Lovelace")).to_be_visible()
+    journey.check("dashboard")
+    assert User.objects.get(email="ada@example.com").email_verified_at is not None
