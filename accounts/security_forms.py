@@ -36,7 +36,7 @@ POLICY_HELP = {
 
 class PasswordForm(forms.Form):
     password = forms.CharField(
-        label="Your password",
+        label="Password",
         strip=False,
         max_length=4096,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
