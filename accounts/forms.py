@@ -375,7 +375,7 @@ class SetNewPasswordForm(PageForm):
     """The reset link's form: a new password, twice (Django's view calls save())."""
 
     new_password1 = _new_password_field("New password", autofocus=True)
-    new_password2 = _new_password_field("New password again")
+    new_password2 = _new_password_field("New password confirmation")
 
     def __init__(self, user: User, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

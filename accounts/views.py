@@ -227,9 +227,13 @@ def login_2fa_view(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         code_form.take_carried_errors(request, "accounts:login_2fa")
         recovery_form.take_carried_errors(request, "accounts:login_2fa")
-    if request.method == "POST":
-        if response := _second_step_action(request, pending, user, action, code_form, recovery_form):
-            return response
+    response = (
+        _second_step_action(request, pending, user, action, code_form, recovery_form)
+        if request.method == "POST"
+        else None
+    )
+    if response is not None:
+        return response
     if recovery_form.errors:
         code_form.drop_autofocus()  # focus belongs to the recovery code's error
     method = pending.state.get("method")

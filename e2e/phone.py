@@ -58,3 +58,12 @@ def authenticator_code(secret: str, at: float | None = None) -> str:
 def wrong_code(right: str) -> str:
     """Return a well-formed 6-digit code that is not `right`."""
     return "000000" if right != "000000" else "111111"
+
+
+def type_code(page, code: str, label: str = "Code") -> None:
+    """Type a 6-digit code as a person does: the page sends itself at the sixth digit.
+
+    A click on the button afterwards would post the form of the page the code led to.
+    """
+    with page.expect_navigation():
+        page.get_by_label(label).fill(code)

@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from accounts.models import RecoveryCode, SecurityPolicy
-from e2e.phone import authenticator_code, wrong_code
+from e2e.phone import authenticator_code, type_code, wrong_code
 from tests.factories import (
     AuthenticatorFactory,
     RecoveryCodeFactory,
@@ -40,13 +40,11 @@ def test_sign_in_with_the_e_mailed_code(page, journey, inbox, ada, password):
     expect(page.get_by_text("ada@example.com")).to_be_visible()
     journey.check("code sent")
 
-    page.get_by_label("Code").fill(wrong_code(inbox.code("ada@example.com")))
-    page.get_by_role("button", name="Continue").click()
-    expect(page.get_by_text("That code is not right")).to_be_visible()
+    type_code(page, wrong_code(inbox.code("ada@example.com")))
+    expect(page.locator(".field-errors").get_by_text("That code is not right")).to_be_visible()
     journey.check("wrong code")
 
-    page.get_by_label("Code").fill(inbox.code("ada@example.com"))
-    page.get_by_role("button", name="Continue").click()
+    type_code(page, inbox.code("ada@example.com"))
     expect(page).to_have_url("/")
     expect(page.get_by_text("You are signed in as ada@example.com")).to_be_visible()
     journey.check("dashboard")
@@ -61,13 +59,11 @@ def test_sign_in_with_an_authenticator_app(page, journey, ada, password):
     expect(page.get_by_text("your authenticator app shows")).to_be_visible()
     journey.check("app code asked")
 
-    page.get_by_label("Code").fill(wrong_code(authenticator_code(key)))
-    page.get_by_role("button", name="Continue").click()
+    type_code(page, wrong_code(authenticator_code(key)))
     expect(page.locator(".field-errors")).to_be_visible()
     journey.check("wrong app code")
 
-    page.get_by_label("Code").fill(authenticator_code(key))
-    page.get_by_role("button", name="Continue").click()
+    type_code(page, authenticator_code(key))
     expect(page).to_have_url("/")
     expect(page.get_by_text("You are signed in as ada@example.com")).to_be_visible()
     journey.check("dashboard")

@@ -42,7 +42,7 @@ def test_many_sign_ins_at_once_send_one_code_and_allow_three_guesses(outbox):
         code = code_in(outbox[0])
 
         refusals = [
-            session.post(VERIFY, {"code": wrong(code)}).content.decode()
+            session.post(VERIFY, {"code": wrong(code)}, follow=True).content.decode()
             for session in sessions
             for _ in range(3)
         ]
@@ -94,7 +94,8 @@ def test_ten_wrong_codes_lock_verification_for_an_hour_whatever_the_codes_and_se
             session.post(LOGIN, {"email": user.email, "password": DEFAULT_PASSWORD})
             code = code_in(outbox[-1])
             pages += [
-                session.post(VERIFY, {"code": wrong(code)}).content.decode() for _ in range(3)
+                session.post(VERIFY, {"code": wrong(code)}, follow=True).content.decode()
+                for _ in range(3)
             ]
             traveller.shift(61)
 
@@ -108,7 +109,7 @@ def test_ten_wrong_codes_lock_verification_for_an_hour_whatever_the_codes_and_se
         sent = len(outbox)
         owner.post(LOGIN, {"email": user.email, "password": DEFAULT_PASSWORD})
         assert len(outbox) == sent
-        refused = owner.post(VERIFY, {"code": code})
+        refused = owner.post(VERIFY, {"code": code}, follow=True)
         assert "Entering codes is locked" in refused.content.decode()
 
         traveller.shift(60 * 60)

@@ -26,7 +26,7 @@ def test_five_wrong_passwords_pause_that_address(client, user):
         paused = client.post(LOGIN, {"email": user.email, "password": DEFAULT_PASSWORD})
         assert paused.status_code == 429
         assert paused["Retry-After"] == "300"
-        assert "Please try again in 5 minutes." in paused.content.decode()
+        assert "Too many attempts. Try again in 5 minutes." in paused.content.decode()
         assert "_auth_user_id" not in client.session
 
         other = client.post(LOGIN, {"email": "someone.else@example.com", "password": "wrong"})
@@ -44,7 +44,7 @@ def test_one_address_sending_many_sign_ins_is_paused(client):
         response = client.post(LOGIN, {"email": "guess@example.com", "password": "wrong"})
     assert response.status_code == 429
     assert response["Retry-After"] == "30"
-    assert "Please try again in 30 seconds." in response.content.decode()
+    assert "Too many attempts. Try again in 30 seconds." in response.content.decode()
 
 
 def test_reset_requests_per_address_are_limited_the_same_for_unknown_addresses(client, user):

@@ -90,7 +90,7 @@ def test_wrong_codes_at_the_step_up_lock_the_sign_in_second_step_too(client, enr
 
     browser = Client()
     browser.post(LOGIN, {"email": enrolled.user.email, "password": DEFAULT_PASSWORD})
-    refused = browser.post(STEP, {"action": "verify", "code": code})
+    refused = browser.post(STEP, {"action": "verify", "code": code}, follow=True)
     assert "locked" in refused.content.decode()
     assert browser.get("/").status_code == 302
 

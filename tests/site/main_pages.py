@@ -55,6 +55,10 @@ def signing_up_and_in(pages: Pages) -> None:
         ),
     )
     pages.keep("verify with errors", visitor.post("/accounts/verify/", {"code": "12"}))
+    pages.keep(
+        "verify after a wrong code",
+        visitor.post("/accounts/verify/", {"code": "000000"}, follow=True),
+    )
     member = Client()
     member.post("/accounts/login/", {"email": UserFactory().email, "password": DEFAULT_PASSWORD})
     pages.keep("security, with this session listed", member.get("/accounts/security/"))
@@ -75,7 +79,15 @@ def second_step(pages: Pages) -> None:
     pages.keep("second step", visitor.post("/accounts/login/", credentials, follow=True))
     pages.keep(
         "second step with errors",
-        visitor.post("/accounts/login/2fa/", {"action": "verify", "code": "000000"}),
+        visitor.post("/accounts/login/2fa/", {"action": "verify", "code": "000000"}, follow=True),
+    )
+    pages.keep(
+        "second step, a wrong recovery code",
+        visitor.post(
+            "/accounts/login/2fa/",
+            {"action": "recovery", "recovery_code": "zzzzz-zzzzz"},
+            follow=True,
+        ),
     )
     pages.keep(
         "second step, recovery code with errors",
@@ -308,6 +320,7 @@ def error_pages(pages: Pages) -> None:
     member.force_login(UserFactory())
     pages.keep("403", member.get("/settings/email/"), status=(403,))
     pages.keep("404", member.get("/orgs/no-such-organisation/"), status=(404,))
+    pages.keep("404 signed out", Client().get("/no-such-page/"), status=(404,))
     pages.keep("403 CSRF", Client(enforce_csrf_checks=True).post("/accounts/login/"), status=(403,))
     attacker = Client()
     wrong = {"email": "target@example.com", "password": "wrong"}
