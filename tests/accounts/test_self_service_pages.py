@@ -319,3 +319,33 @@ def test_recovery_codes_are_marked_for_copy_download_and_print():
     # On paper, only the codes: everything else on the page is marked to stay off it.
     main = html.split('<main id="content"', 1)[1]
     assert main.count('class="no-print') >= 2
+
+
+# The security page and the dashboard: sections with a status, sessions that fit a phone.
+
+
+def test_the_security_page_shows_each_method_with_its_status_and_one_action():
+    newcomer = signed_in(UserFactory(email="mia@example.com"))
+    html = newcomer.get(SECURITY).content.decode()
+    app = html.split('id="app-title"')[1].split("</section>")[0]
+    assert '<span class="badge">Not set up</span>' in app
+    assert app.count("<button") == 1 and "Set up an authenticator app" in app
+    assert '<span class="badge">Not set up</span>' in html.split('id="codes-title"')[1]
+
+    authenticator = AuthenticatorFactory()
+    owner = signed_in(authenticator.user)
+    Client().force_login(authenticator.user)  # a second browser
+    html = owner.get(SECURITY).content.decode()
+    assert '<span class="badge ok">On</span>' in html.split('id="app-title"')[1]
+    # Sessions are a list whose rows wrap on a phone, not a table wider than the screen.
+    sessions = html.split('id="sessions-title"')[1].split("</section>")[0]
+    assert "<table" not in sessions and 'class="item-list"' in sessions
+    assert sessions.count("<li>") == 2 and sessions.count("End this session") == 1
+    assert '<span class="badge ok">This browser</span>' in sessions
+    assert "End all other sessions" in sessions
+
+
+def test_the_dashboard_says_whether_two_factor_sign_in_is_on():
+    assert "Two-factor off" in signed_in(UserFactory()).get("/").content.decode()
+    owner = signed_in(AuthenticatorFactory().user)
+    assert '<span class="badge ok">Two-factor on</span>' in owner.get("/").content.decode()
