@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format
@@ -26,6 +26,7 @@ from accounts.forms import (
     SetNewPasswordForm,
     in_words,
 )
+from accounts.models import User
 from accounts.security_forms import ERRORS as STEP_UP_ERRORS
 from accounts.security_views import step_up_required
 from accounts.views import refused_code, tell_send_outcome
@@ -61,7 +62,7 @@ def password_change_view(request: HttpRequest) -> HttpResponse:
             f"{urlencode({'next': reverse('accounts:password_change')})}"
         )
     if reauthentication.is_recent(request):
-        return _choose_new_password(request, SetNewPasswordForm(user, request.POST or None))
+        return _choose_new_password(request, _new_password_form(user, request.POST or None))
     with_code = reauthentication.needs_second_factor(user)
     form = PasswordChangeForm(user, request.POST or None, with_second_factor=with_code)
     if request.method == "POST" and not form.is_valid() and _identity_refused_as_typed(form):
@@ -79,7 +80,7 @@ def password_change_view(request: HttpRequest) -> HttpResponse:
         if outcome is Outcome.PASSED:
             release(request, "password_change", key=user.email)
             # Only the new passwords can still be wrong: they alone are asked again.
-            new = SetNewPasswordForm(user, request.POST)
+            new = _new_password_form(user, request.POST)
             changed = _change_password(request, new) if new.is_valid() else None
             # Opened after the change: ending the other sessions goes by this session's key
             # as its row still knows it, and opening the window gives it a new one.
@@ -95,6 +96,13 @@ def password_change_view(request: HttpRequest) -> HttpResponse:
 def _identity_refused_as_typed(form: PasswordChangeForm) -> bool:
     # A current password or code that is missing or malformed is not worth a check.
     return any(form.has_error(name) for name in ("current_password", "code", "recovery_code"))
+
+
+def _new_password_form(user: User, data: QueryDict | None) -> SetNewPasswordForm:
+    form = SetNewPasswordForm(user, data)
+    # The same words as the full form's, so the page does not change its labels midway.
+    form.fields["new_password2"].label = PasswordChangeForm.base_fields["new_password2"].label
+    return form
 
 
 def _choose_new_password(request: HttpRequest, form: SetNewPasswordForm) -> HttpResponse:
