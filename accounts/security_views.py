@@ -35,7 +35,7 @@ from accounts.security_forms import (
     StepUpForm,
     TotpCodeForm,
 )
-from accounts.views import tell_send_outcome
+from accounts.views import refused_code, tell_send_outcome
 from audit.events import recent_for
 from core.access import settings_permission_required
 from core.ratelimit import consume, rate_limit, release, too_many_requests
@@ -220,6 +220,8 @@ def reenrol_view(request: HttpRequest) -> HttpResponse:
     action = request.POST.get("action")
     form = CodeForm(request.POST if action == "verify" else None)
     process = reenrolment.resume(request)
+    if request.method == "GET":
+        form.take_carried_errors(request, "accounts:security_reenrol")
     if request.method == "POST" and action == "send":
         tell_send_outcome(request, reenrolment.send_code(request), request.user.email)
         return redirect("accounts:security_reenrol")
@@ -228,6 +230,8 @@ def reenrol_view(request: HttpRequest) -> HttpResponse:
         if result.accepted:
             return redirect("accounts:security_authenticator")
         form.add_check_error(result.outcome, result.attempts_left, result.wait_seconds)
+        # Shown after a redirect (303): a reload then spends no try.
+        return refused_code(request, form, "accounts:security_reenrol")
     return render(
         request,
         "accounts/security_reenrol.html",

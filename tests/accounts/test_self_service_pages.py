@@ -349,3 +349,17 @@ def test_the_dashboard_says_whether_two_factor_sign_in_is_on():
     assert "Two-factor off" in signed_in(UserFactory()).get("/").content.decode()
     owner = signed_in(AuthenticatorFactory().user)
     assert '<span class="badge ok">Two-factor on</span>' in owner.get("/").content.decode()
+
+
+def test_a_wrong_inbox_code_before_the_first_app_is_shown_after_a_redirect(outbox):
+    laptop = signed_in(UserFactory())
+    step_up(laptop, ENROL)
+    laptop.post(REENROL, {"action": "send"})
+    wrong = f"{(int(code_in(outbox[-1])) + 1) % 10**6:06d}"
+
+    refused = laptop.post(REENROL, {"action": "verify", "code": wrong}, follow=True)
+
+    assert refused.redirect_chain == [(REENROL, 303)]
+    html = refused.content.decode()
+    assert title(html).startswith("Error: ") and "2 more tries" in html
+    assert autofocused_fields(html) == []

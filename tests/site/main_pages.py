@@ -196,6 +196,7 @@ def own_account(pages: Pages) -> None:
         newcomer.post(
             "/accounts/security/authenticator/confirm-email/",
             {"action": "verify", "code": "000000"},
+            follow=True,
         ),
     )
     newcomer.post(
