@@ -363,3 +363,14 @@ def test_a_wrong_inbox_code_before_the_first_app_is_shown_after_a_redirect(outbo
     html = refused.content.decode()
     assert title(html).startswith("Error: ") and "2 more tries" in html
     assert autofocused_fields(html) == []
+
+
+def test_the_new_address_code_page_counts_down_to_send_a_new_code(outbox):
+    laptop = signed_in(UserFactory())
+    step_up(laptop, EMAIL_CHANGE)
+    laptop.post(EMAIL_CHANGE, {"email": "mia.new@example.org"})
+
+    html = laptop.get(EMAIL_CONFIRM).content.decode()
+
+    assert 'data-countdown="60" data-countdown-for="resend-button"' in html
+    assert '<button type="submit" class="secondary" id="resend-button" disabled' in html
