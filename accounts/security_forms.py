@@ -13,7 +13,6 @@ ERRORS = {
         "That code is not right, or it was already used. Wait for the next code in the app "
         "and check that your phone's clock is set automatically."
     ),
-    "no_enrolment": "Start setting up an authenticator app first.",
     "code_needed": "Enter the code your authenticator app shows, or one of your recovery codes.",
     "email_code_needed": "Enter the code we e-mailed you. No code yet? Ask for one below.",
     "wrong_code": "That code is not right, or it was already used.",
@@ -37,7 +36,7 @@ POLICY_HELP = {
 
 class PasswordForm(forms.Form):
     password = forms.CharField(
-        label="Your password",
+        label="Password",
         strip=False,
         max_length=4096,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
@@ -56,6 +55,17 @@ class StepUpForm(SecondFactorFields, PasswordForm):
         if with_email_code:
             self.fields["code"].label = "Code from the e-mail"
             del self.fields["recovery_code"]
+
+    def errors_changed(self) -> None:
+        """Keep the password typed when only the code was refused (it was checked first).
+
+        As on the password change (accounts.forms.PasswordChangeForm): the password then
+        travels back in this one page (HTTPS, never cached); a refused one never does.
+        """
+        super().errors_changed()
+        self.fields["password"].widget.render_value = bool(self._errors) and (
+            "password" not in self._errors
+        )
 
 
 class TotpCodeForm(CodeForm):

@@ -19,7 +19,13 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from accounts import recovery, sessions
-from accounts.flows import disown_authenticator, reauthentication, reenrolment, two_factor
+from accounts.flows import (
+    app_setup,
+    disown_authenticator,
+    reauthentication,
+    reenrolment,
+    two_factor,
+)
 from accounts.forms import CodeForm, in_words
 from accounts.models import SecurityPolicy
 from accounts.security_forms import (
@@ -29,7 +35,7 @@ from accounts.security_forms import (
     StepUpForm,
     TotpCodeForm,
 )
-from accounts.views import tell_send_outcome
+from accounts.views import refused_code, tell_send_outcome
 from audit.events import recent_for
 from core.access import settings_permission_required
 from core.ratelimit import consume, rate_limit, release, too_many_requests
@@ -173,7 +179,7 @@ def _next_query(request: HttpRequest) -> str:
 @step_up_required
 @require_http_methods(["GET", "POST"])
 def authenticator_view(request: HttpRequest) -> HttpResponse:
-    """Enrol an authenticator app: start, scan or type the secret, confirm one code."""
+    """Enrol an authenticator app: the QR code and the key at once, then one code from it."""
     user = request.user
     if two_factor.active_authenticator(user) is not None:
         messages.info(request, "Your authenticator app is already set up.")
@@ -181,25 +187,23 @@ def authenticator_view(request: HttpRequest) -> HttpResponse:
     if reenrolment.needs_inbox_code(request):
         return redirect("accounts:security_reenrol")
     action = request.POST.get("action")
-    form = TotpCodeForm(request.POST if action == "confirm" else None)
     if request.method == "POST" and action == "start":
-        two_factor.begin_enrolment(user)
+        app_setup.start(request)
         return redirect("accounts:security_authenticator")
+    form = TotpCodeForm(request.POST if action == "confirm" else None)
     if request.method == "POST" and action == "confirm" and form.is_valid():
         codes = two_factor.confirm_enrolment(user, form.cleaned_data["code"])
         if codes is not None:
             reenrolment.finish(request)
+            app_setup.finish(request)
             sessions.note_second_step(request, two_factor.Method.TOTP.value)
             messages.success(request, "Your authenticator app is set up.")
             return _show_recovery_codes(request, codes)
         form.add_error("code", ERRORS["code_refused"])
-    enrolment = two_factor.pending_enrolment(user)
-    if action == "confirm" and enrolment is None:
-        form.add_error(None, ERRORS["no_enrolment"])
     return render(
         request,
         "accounts/security_authenticator.html",
-        {"enrolment": enrolment, "form": form},
+        {"enrolment": app_setup.current(request), "form": form},
         status=400 if form.errors else 200,
     )
 
@@ -216,6 +220,8 @@ def reenrol_view(request: HttpRequest) -> HttpResponse:
     action = request.POST.get("action")
     form = CodeForm(request.POST if action == "verify" else None)
     process = reenrolment.resume(request)
+    if request.method == "GET":
+        form.take_carried_errors(request, "accounts:security_reenrol")
     if request.method == "POST" and action == "send":
         tell_send_outcome(request, reenrolment.send_code(request), request.user.email)
         return redirect("accounts:security_reenrol")
@@ -224,6 +230,8 @@ def reenrol_view(request: HttpRequest) -> HttpResponse:
         if result.accepted:
             return redirect("accounts:security_authenticator")
         form.add_check_error(result.outcome, result.attempts_left, result.wait_seconds)
+        # Shown after a redirect (303): a reload then spends no try.
+        return refused_code(request, form, "accounts:security_reenrol")
     return render(
         request,
         "accounts/security_reenrol.html",

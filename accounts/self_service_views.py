@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format
@@ -23,11 +23,13 @@ from accounts.forms import (
     EmailChangeForm,
     PasswordChangeForm,
     ProfileForm,
+    SetNewPasswordForm,
     in_words,
 )
+from accounts.models import User
 from accounts.security_forms import ERRORS as STEP_UP_ERRORS
 from accounts.security_views import step_up_required
-from accounts.views import tell_send_outcome
+from accounts.views import refused_code, tell_send_outcome
 from audit.events import Action, record
 from core.ratelimit import consume, rate_limit, release, too_many_requests
 
@@ -43,8 +45,12 @@ Outcome = reauthentication.Outcome
 def password_change_view(request: HttpRequest) -> HttpResponse:
     """Change the password: the current one (and second factor), then the new one twice.
 
-    The current password is counted against the limit before the slow hash, like a
-    sign-in, and a right one gives its count back.
+    A step-up in this session within its 5 minutes already proved the current password
+    (and second factor), so the page then asks for the new password only; a right current
+    password given here opens that window too, so a mismatch of the new passwords, or the
+    address change that follows, does not ask for it again. The current password is
+    counted against the limit before the slow hash, like a sign-in, and a right one gives
+    its count back.
     """
     user = request.user
     if reauthentication.needs_email_code(user) and not reauthentication.passed_with_email_code(
@@ -55,31 +61,79 @@ def password_change_view(request: HttpRequest) -> HttpResponse:
             f"{reverse('accounts:security_reauthenticate')}?"
             f"{urlencode({'next': reverse('accounts:password_change')})}"
         )
+    if reauthentication.is_recent(request):
+        return _choose_new_password(request, _new_password_form(user, request.POST or None))
     with_code = reauthentication.needs_second_factor(user)
     form = PasswordChangeForm(user, request.POST or None, with_second_factor=with_code)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not form.is_valid() and _identity_refused_as_typed(form):
+        return _password_change_page(request, form, with_code)
+    if request.method == "POST":
         if wait := consume(request, "password_change", key=user.email):
             return too_many_requests(request, wait)
+        code = form.cleaned_data.get("code", "")
         outcome, wait = reauthentication.confirm_identity(
             request,
             form.cleaned_data["current_password"],
-            form.cleaned_data.get("code", ""),
+            code,
             form.cleaned_data.get("recovery_code", ""),
         )
         if outcome is Outcome.PASSED:
             release(request, "password_change", key=user.email)
-            ended = password_change.change_password(request, form.cleaned_data["new_password1"])
-            others = f" Other sessions signed out: {ended}." if ended else ""
-            messages.success(request, f"Your password was changed.{others}")
-            return redirect("accounts:security")
+            # Only the new passwords can still be wrong: they alone are asked again.
+            new = _new_password_form(user, request.POST)
+            changed = _change_password(request, new) if new.is_valid() else None
+            # Opened after the change: ending the other sessions goes by this session's key
+            # as its row still knows it, and opening the window gives it a new one.
+            reauthentication.open_window(request, with_email_code=False, with_app_code=bool(code))
+            return changed or _password_change_page(request, new, False, confirmed=True)
         if outcome is Outcome.WRONG_PASSWORD:
             form.add_error("current_password", ERRORS["wrong_password"])
         else:
             form.add_error("code", STEP_UP_ERRORS[outcome.value].format(when=in_words(wait)))
+    return _password_change_page(request, form, with_code)
+
+
+def _identity_refused_as_typed(form: PasswordChangeForm) -> bool:
+    # A current password or code that is missing or malformed is not worth a check.
+    return any(form.has_error(name) for name in ("current_password", "code", "recovery_code"))
+
+
+def _new_password_form(user: User, data: QueryDict | None) -> SetNewPasswordForm:
+    form = SetNewPasswordForm(user, data)
+    # The same words as the full form's, so the page does not change its labels midway.
+    form.fields["new_password2"].label = PasswordChangeForm.base_fields["new_password2"].label
+    return form
+
+
+def _choose_new_password(request: HttpRequest, form: SetNewPasswordForm) -> HttpResponse:
+    if request.method == "POST" and form.is_valid():
+        return _change_password(request, form)
+    return _password_change_page(request, form, False, confirmed=True)
+
+
+def _change_password(request: HttpRequest, form: SetNewPasswordForm) -> HttpResponse:
+    ended = password_change.change_password(request, form.cleaned_data["new_password1"])
+    others = f" Other sessions signed out: {ended}." if ended else ""
+    messages.success(request, f"Your password was changed.{others}")
+    return redirect("accounts:security")
+
+
+def _password_change_page(
+    request: HttpRequest,
+    form: PasswordChangeForm | SetNewPasswordForm,
+    with_code: bool,
+    *,
+    confirmed: bool = False,
+) -> HttpResponse:
     return render(
         request,
         "accounts/password_change.html",
-        {"form": form, "with_code": with_code},
+        {
+            "form": form,
+            "with_code": with_code,
+            "confirmed": confirmed,
+            "step_up_left": reauthentication.seconds_left(request),
+        },
         status=400 if form.errors else 200,
     )
 
@@ -118,18 +172,22 @@ def email_change_confirm_view(request: HttpRequest) -> HttpResponse:
         messages.info(request, "No change of address is waiting. Start again here.")
         return redirect("accounts:email_change")
     form = CodeForm(request.POST or None)
+    if request.method == "GET":
+        form.take_carried_errors(request, "accounts:email_change_confirm")
     if request.method == "POST" and form.is_valid():
+        # A refused code is shown after a redirect (303): a reload then spends no try.
         result, check = email_change.confirm(request, process, form.cleaned_data["code"])
         if result is email_change.Result.CHANGED:
+            # The process names the new address; request.user was loaded before the change.
             messages.success(
-                request, f"Your e-mail address is now {request.user.email}. Sign in with it."
+                request, f"Your e-mail address is now {process.email}. Sign in with it."
             )
             return redirect("accounts:security")
         if result is email_change.Result.REFUSED:
             form.add_check_error(check.outcome, check.attempts_left, check.wait_seconds)
-        else:
-            messages.error(request, ERRORS["email_taken_meanwhile"])
-            return redirect("accounts:email_change")
+            return refused_code(request, form, "accounts:email_change_confirm")
+        messages.error(request, ERRORS["email_taken_meanwhile"])
+        return redirect("accounts:email_change")
     return render(
         request,
         "accounts/email_change_confirm.html",

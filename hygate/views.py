@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from accounts import staff_access
+from accounts.flows import two_factor
 from core.access import refuse_staff_session
 from core.redirects import requested_next
 from emailing import config
@@ -23,7 +24,8 @@ from emailing.models import Provider
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     """Show the signed-in user who they are and where to go next."""
-    return render(request, "dashboard.html")
+    second_step = two_factor.required_for(request.user)
+    return render(request, "dashboard.html", {"two_factor_on": second_step is not None})
 
 
 def admin_login(request: HttpRequest) -> HttpResponse:

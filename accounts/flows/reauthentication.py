@@ -185,16 +185,25 @@ def reauthenticate(
     with_email_code = needs_email_code(request.user)
     outcome, wait = confirm_identity(request, password, code, recovery_code, fresh_email_code=True)
     if outcome is Outcome.PASSED:
-        # A new session key at every authentication, re-authentication included (ASVS
-        # 7.2.4): a key seen before the step-up opens no window for changes.
-        request.session.cycle_key()
-        request.session[SESSION_KEY] = time.time()
-        request.session[EMAIL_CODE_KEY] = with_email_code
-        if needs_second_factor(request.user):
-            # The app (or one of its recovery codes) was just proven in this session.
-            step = two_factor.Method.TOTP if code else two_factor.Method.RECOVERY
-            sessions.note_second_step(request, step.value)
+        open_window(request, with_email_code=with_email_code, with_app_code=bool(code))
     return outcome, wait
+
+
+def open_window(request: HttpRequest, *, with_email_code: bool, with_app_code: bool) -> None:
+    """Open the 5-minute window for changes after the user's identity was just confirmed.
+
+    Every page that changes how the account signs in honours the same window, so one
+    step-up serves a password change and then an address change alike.
+    """
+    # A new session key at every authentication, re-authentication included (ASVS
+    # 7.2.4): a key seen before the step-up opens no window for changes.
+    request.session.cycle_key()
+    request.session[SESSION_KEY] = time.time()
+    request.session[EMAIL_CODE_KEY] = with_email_code
+    if needs_second_factor(request.user):
+        # The app (or one of its recovery codes) was just proven in this session.
+        step = two_factor.Method.TOTP if with_app_code else two_factor.Method.RECOVERY
+        sessions.note_second_step(request, step.value)
 
 
 def is_recent(request: HttpRequest) -> bool:

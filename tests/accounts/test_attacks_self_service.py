@@ -52,7 +52,7 @@ def test_a_code_sent_to_ones_own_new_address_cannot_claim_someone_elses(outbox):
         ask_for(phone, "eve.new@example.org")
         [own] = mail_to(outbox, "eve.new@example.org")
 
-        answer = laptop.post(CONFIRM, {"code": code_in(own)})
+        answer = laptop.post(CONFIRM, {"code": code_in(own)}, follow=True)
 
     assert answer.status_code == 400
     assert User.objects.get(pk=eve.pk).email == "eve@example.com"

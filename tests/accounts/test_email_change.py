@@ -88,11 +88,11 @@ def test_a_wrong_code_changes_nothing_and_three_kill_it(mia, outbox):
     ask_for(laptop, "new@example.org")
     code = code_in(outbox[0])
 
-    first = laptop.post(CONFIRM, {"code": wrong(code)})
+    first = laptop.post(CONFIRM, {"code": wrong(code)}, follow=True)
     assert "You have 2 more tries" in first.content.decode()
     laptop.post(CONFIRM, {"code": wrong(code)})
     laptop.post(CONFIRM, {"code": wrong(code)})
-    assert "no longer works" in laptop.post(CONFIRM, {"code": code}).content.decode()
+    assert "no longer works" in laptop.post(CONFIRM, {"code": code}, follow=True).content.decode()
     assert User.objects.get(pk=mia.pk).email == "mia@example.com"
 
 
@@ -101,7 +101,7 @@ def test_the_code_expires_after_ten_minutes(mia, outbox):
         laptop = sign_in(mia)
         ask_for(laptop, "new@example.org")
         clock.shift(timedelta(minutes=10))
-        expired = laptop.post(CONFIRM, {"code": code_in(outbox[0])})
+        expired = laptop.post(CONFIRM, {"code": code_in(outbox[0])}, follow=True)
     assert "That code has expired" in expired.content.decode()
     assert User.objects.get(pk=mia.pk).email == "mia@example.com"
 
@@ -123,7 +123,7 @@ def test_an_address_with_an_account_is_not_revealed_and_its_owner_is_told(mia, o
     assert not re_code(notice.body)
     assert code_mail.to == ["free@example.org"]
     # Guesses get the same answers as for a real code, and change nothing.
-    answer = laptop.post(CONFIRM, {"code": "123456"})
+    answer = laptop.post(CONFIRM, {"code": "123456"}, follow=True)
     assert "You have 2 more tries" in answer.content.decode()
     assert User.objects.get(pk=mia.pk).email == "mia@example.com"
 

@@ -69,7 +69,7 @@ def test_a_password_alone_cannot_set_up_the_first_authenticator(outbox):
     # A guessed code does not open the set-up either.
     thief.post(REENROL, {"action": "send"})
     wrong = f"{(int(code_in(outbox[-1])) + 1) % 10**6:06d}"
-    assert thief.post(REENROL, {"action": "verify", "code": wrong}).status_code == 400
+    assert thief.post(REENROL, {"action": "verify", "code": wrong}, follow=True).status_code == 400
     assert thief.post(ENROL, {"action": "start"})["Location"] == REENROL
     assert not Authenticator.objects.filter(user=owner).exists()
 

@@ -102,7 +102,7 @@ def test_after_a_staff_reset_setting_up_an_app_needs_the_password_and_an_emailed
         assert mail.to == ["mia@example.com"]
         code = code_in(mail)
         wrong = f"{(int(code) + 1) % 10**6:06d}"
-        refused = client.post(REENROL, {"action": "verify", "code": wrong})
+        refused = client.post(REENROL, {"action": "verify", "code": wrong}, follow=True)
         assert "You have 2 more tries" in refused.content.decode()
         assert client.get(ENROL)["Location"] == REENROL
 

@@ -161,6 +161,7 @@ def own_account(pages: Pages) -> None:
             {"current_password": "wrong", "new_password1": "a", "new_password2": "b"},
         ),
     )
+    pages.keep("password change, current password asked", browser.get("/accounts/password/change/"))
     pages.keep("profile", browser.get("/accounts/profile/"))
     pages.keep(
         "profile saved, with a message",
@@ -183,7 +184,7 @@ def own_account(pages: Pages) -> None:
     )
     pages.keep(
         "e-mail change code with errors",
-        newcomer.post("/accounts/email/change/confirm/", {"code": "000000"}),
+        newcomer.post("/accounts/email/change/confirm/", {"code": "000000"}, follow=True),
     )
     pages.keep(
         "first app: confirm the inbox",
@@ -195,6 +196,7 @@ def own_account(pages: Pages) -> None:
         newcomer.post(
             "/accounts/security/authenticator/confirm-email/",
             {"action": "verify", "code": "000000"},
+            follow=True,
         ),
     )
     newcomer.post(
