@@ -33,7 +33,7 @@ def test_an_invitation_accepted_by_a_newcomer(
     invite.get_by_label("E-mail address").fill("ada@example.com")
     invite.get_by_role("button", name="Send invitation").click()
     expect(page.locator(".messages")).to_contain_text("ada@example.com")
-    expect(page.get_by_role("cell", name="ada@example.com")).to_be_visible()
+    expect(page.get_by_role("cell", name="ada@example.com", exact=True)).to_be_visible()
     journey.check("invitation sent")
 
     newcomer = new_context().new_page()
