@@ -31,6 +31,8 @@ $(VENV)/.installed-e2e: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev,e2e]'
 	touch $@ $(VENV)/.installed-dev $(VENV)/.installed
 
+# The settings derive the e-mail links' base (HYGATE_SITE_URL) from it (settings/development.py).
+run: export HYGATE_DEV_HOST = $(HOST)
 run: $(VENV)/.installed
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py ensure_dev_admin

@@ -328,6 +328,12 @@ def security_settings_view(request: HttpRequest) -> HttpResponse:
             "saved": saved,
             "can_change": request.user.has_perm("accounts.change_securitypolicy"),
             "staff_require_totp": settings.HYGATE_STAFF_REQUIRE_TOTP,
+            # Each policy as a radio button with a hint that says what it means.
+            "policies": [
+                (value, label, POLICY_HELP[value])
+                for value, label in SecurityPolicy.TwoFactor.choices
+            ],
+            "chosen": form["two_factor_policy"].value() or saved.two_factor_policy,
         },
         status=400 if form.errors else 200,
     )

@@ -50,6 +50,9 @@ def audit_log_view(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "page": page,
+            "page_numbers": page.paginator.get_elided_page_range(
+                page.number, on_each_side=1, on_ends=1
+            ),
             "user_admin_url": f"admin:{opts.app_label}_{opts.model_name}_change",
         },
         status=400 if form.errors else 200,

@@ -78,6 +78,26 @@ ADVICE = {
     ),
 }
 
+# What went wrong, in a few words: the headline staff read above the code and the advice.
+HEADLINES = {
+    "invalid_api_key": "The API key was refused",
+    "missing_api_key": "No API key",
+    "restricted_api_key": "The API key may only send",
+    "domain_not_verified": "The sender's domain is not verified",
+    "testing_sender": "Resend's testing sender cannot reach this address",
+    "invalid_from_address": "The from-address is not valid",
+    "rate_limit_exceeded": "The provider says: too fast",
+    "quota_exceeded": "The sending quota is used up",
+    "provider_error": "The provider could not send the message",
+    "connection_failed": "Could not reach the provider",
+    "cleartext_auth": "The password would cross the network unencrypted",
+    "interrupted": "Sending was interrupted",
+    "unreadable_payload": "The queued message cannot be read",
+    "suppressed": "This address is suppressed",
+    "smtp_no_auth": "The SMTP server offers no login",
+    "smtp_auth_failed": "The SMTP login was refused",
+}
+
 
 @dataclass
 class EmailDeliveryError(Exception):
@@ -100,6 +120,10 @@ class EmailDeliveryError(Exception):
     @property
     def advice(self) -> str:
         return ADVICE[self.advice_key]
+
+    @property
+    def headline(self) -> str:
+        return HEADLINES.get(self.code) or HEADLINES[self.advice_key]
 
 
 def fails_over(error: EmailDeliveryError) -> bool:

@@ -4,7 +4,7 @@ import time
 from dataclasses import dataclass, replace
 from email.utils import parseaddr
 
-from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.admin.models import CHANGE, DELETION, LogEntry
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
@@ -193,6 +193,30 @@ def save_webhook_secret(secret: str, admin: AbstractBaseUser) -> None:
         target="email",
         fields=["webhook signing secret"],
     )
+
+
+@transaction.atomic
+def use_environment(admin: AbstractBaseUser) -> bool:
+    """Delete the saved settings so the environment's are in force again; say if any were."""
+    saved = EmailSettings.objects.select_for_update().filter(pk=1).first()
+    if saved is None:
+        return False
+    LogEntry.objects.log_actions(
+        user_id=admin.pk,
+        queryset=[saved],
+        action_flag=DELETION,
+        change_message="Removed the saved e-mail settings; the environment's are in force.",
+        single_object=True,
+    )
+    saved.delete()
+    record(
+        None,
+        Action.SETTINGS_CHANGED,
+        actor=admin,
+        target="email",
+        fields=["saved settings removed (environment in force)"],
+    )
+    return True
 
 
 def lift_suppression(suppression: Suppression, admin: AbstractBaseUser) -> None:

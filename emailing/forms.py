@@ -48,6 +48,16 @@ ERRORS = {
     ),
 }
 SHARED_SENDER = "onboarding@resend.dev"
+SECRET_NOUNS = {"resend_api_key": "A key", "smtp_password": "A password"}
+
+
+def describe_saved_secret(name: str, secret: str) -> str:
+    """Say that a secret is saved, with its recognisable tail when it is long enough."""
+    if not secret:
+        return ""
+    masked = mask_secret(secret)
+    tail = f" ({masked})" if masked.startswith(("re_", "...")) else ""
+    return f"{SECRET_NOUNS[name]} is saved{tail}"
 
 
 def is_shared_sender(from_email: str) -> bool:
@@ -65,6 +75,17 @@ def validate_from_address(value: str) -> str:
     except ValidationError:
         raise ValidationError(ERRORS["from_email"], code="from_email") from None
     return f"{name} <{address}>" if name else address
+
+
+def smtp_destination(data: dict) -> tuple:
+    """The SMTP server and login a password is for."""
+    return (
+        Provider.SMTP,
+        data.get("smtp_host", ""),
+        data.get("smtp_port"),
+        data.get("smtp_security", ""),
+        data.get("smtp_username", ""),
+    )
 
 
 class EmailSettingsForm(forms.Form):
@@ -130,10 +151,19 @@ class EmailSettingsForm(forms.Form):
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
 
-    def __init__(self, *args, current: ProviderConfig, action: str = "save", **kwargs) -> None:
+    def __init__(
+        self,
+        *args,
+        current: ProviderConfig,
+        action: str = "save",
+        tested: tuple[tuple, str] | None = None,
+        **kwargs,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.current = current
         self.action = action
+        # (destination, secret) of the last Test Connection: Save may use it for a blank field.
+        self.tested = tested
         # Not a field: where a key goes is the operator's choice (RESEND_API_URL), not a form's.
         self.resend_api_url = normalise_api_url(settings.RESEND_API_URL)
         for name in ("resend_api_key", "smtp_password"):
@@ -141,7 +171,7 @@ class EmailSettingsForm(forms.Form):
             if secret:
                 # help_text is rendered unescaped, and the tail of a secret is anyone's text.
                 self.fields[name].help_text = format_html(
-                    "Leave blank to keep the current one ({}).", mask_secret(secret)
+                    "{}. Leave blank to keep it.", describe_saved_secret(name, secret)
                 )
         if not current.smtp_password:
             del self.fields["remove_smtp_password"]  # nothing saved to remove
@@ -168,7 +198,10 @@ class EmailSettingsForm(forms.Form):
 
     def _clean_resend(self, data: dict) -> None:
         key = data.get("resend_api_key", "")
-        if key and not key.startswith("re_"):
+        tested = self._tested_secret((Provider.RESEND, self.resend_api_url))
+        if not key and tested:
+            data["resend_api_key"] = tested
+        elif key and not key.startswith("re_"):
             self.add_error("resend_api_key", ERRORS["resend_api_key_format"])
         elif not key and self.current.provider == Provider.RESEND and self.current.resend_api_key:
             if self.current.resend_api_url == self.resend_api_url:
@@ -189,7 +222,10 @@ class EmailSettingsForm(forms.Form):
         # A blank password means "the saved one" only where a login will happen: a relay
         # that needs none (no username) or a removed password keeps it blank.
         keeps_saved = not (data.get("remove_smtp_password") or not data.get("smtp_username"))
-        if not data.get("smtp_password") and self.current.smtp_password and keeps_saved:
+        tested = self._tested_secret(smtp_destination(data))
+        if not data.get("smtp_password") and tested and data.get("smtp_username"):
+            data["smtp_password"] = tested
+        elif not data.get("smtp_password") and self.current.smtp_password and keeps_saved:
             if self.same_smtp_destination(data):
                 data["smtp_password"] = self.current.smtp_password
             else:
@@ -202,6 +238,18 @@ class EmailSettingsForm(forms.Form):
             data.get("smtp_password", ""),
         ):
             self.add_error("smtp_security", ERRORS["smtp_cleartext"])
+
+    def _tested_secret(self, destination: tuple) -> str:
+        if self.tested is None or self.tested[0] != destination:
+            return ""
+        return self.tested[1]
+
+    def tested_destination(self) -> tuple:
+        """Where the secret on this (valid) form goes: a tested secret is kept for it alone."""
+        data = self.cleaned_data
+        if data["provider"] == Provider.RESEND:
+            return (Provider.RESEND, self.resend_api_url)
+        return smtp_destination(data)
 
     def same_smtp_destination(self, data: dict) -> bool:
         """Say whether the form points at the SMTP server the saved password belongs to."""

@@ -14,6 +14,8 @@ class HygateAdminSite(admin.AdminSite):
     sign-in (hygate.views.admin_login): it explains there what the session lacks.
     """
 
+    site_title = site_header = "Hygate administration"
+
     def has_permission(self, request: HttpRequest) -> bool:
         return super().has_permission(request) and refuse_staff_session(request) is None
 

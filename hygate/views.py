@@ -28,11 +28,16 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def admin_login(request: HttpRequest) -> HttpResponse:
     """Send the admin's sign-in to Hygate's, keeping a safe `next`.
 
-    Staff signed in without the authenticator app the admin needs are told so instead.
+    Staff signed in without the authenticator app the admin needs are told so instead, and
+    a signed-in account without staff status that this account has no access (sending it to
+    sign in again would only bring it back here, in a loop).
     """
     next_url = requested_next(request) or reverse("admin:index")
-    if request.user.is_staff and staff_access.lacks_app(request):
+    user = request.user
+    if user.is_staff and staff_access.lacks_app(request):
         return staff_access.sign_in_with_app(next_url)
+    if user.is_authenticated and not user.is_staff:
+        return render(request, "errors/admin_no_access.html", status=403)
     return redirect_to_login(next_url)
 
 

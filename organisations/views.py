@@ -23,7 +23,7 @@ from organisations.forms import (
     message_for,
     role_choices,
 )
-from organisations.models import Invitation, Membership, Role
+from organisations.models import Invitation, Membership
 from organisations.permissions import can_manage_member, require_manager, roles_grantable_by
 
 HISTORY_LENGTH = 20
@@ -159,6 +159,7 @@ def _bulk_invite(request: HttpRequest, me: Membership) -> HttpResponse:
     capped = sum(1 for _, reason in result.skipped if reason == "bulk_daily_cap")
     report = {
         "invited": result.invited,
+        "resent": result.resent,
         "skipped": skipped,
         "refused": form.refused,
         "capped": capped,
@@ -247,16 +248,18 @@ def _render_organisation(
 ) -> HttpResponse:
     organisation = me.organisation
     grantable = roles_grantable_by(me)
-    members = organisation.memberships.select_related("user").order_by("joined_at", "pk")
+    members = list(organisation.memberships.select_related("user").order_by("joined_at", "pk"))
+    sole_owner = me.is_owner and not any(m.is_owner and m.pk != me.pk for m in members)
     rows = [
         {
             "membership": member,
             "is_me": member.pk == me.pk,
-            "manageable": can_manage_member(me, member) or (member.pk == me.pk and me.can_manage),
+            # The last owner's own role cannot change: the page shows it as text.
+            "manageable": can_manage_member(me, member)
+            or (member.pk == me.pk and me.can_manage and not sole_owner),
         }
         for member in members
     ]
-    all_invitations = organisation.invitations.select_related("invited_by")
     if me.can_manage and invite_form is None:
         invite_form = InvitationForm(roles=grantable)
     if me.can_manage and bulk_form is None:
@@ -269,19 +272,28 @@ def _render_organisation(
             "me": me,
             "rows": rows,
             "role_choices": role_choices(grantable),
-            "open_invitations": all_invitations.open().order_by("expires_at"),
             "grantable": grantable,
-            "answered_invitations": all_invitations.exclude(
-                pk__in=all_invitations.open().values("pk")
-            )[:HISTORY_LENGTH],
+            **_invitations_seen_by(me),
             "invite_form": invite_form if me.can_manage else None,
             "bulk_form": bulk_form if me.can_manage else None,
             "bulk_report": bulk_report,
-            "sole_owner": me.is_owner
-            and not members.filter(role=Role.OWNER).exclude(pk=me.pk).exists(),
+            "sole_owner": sole_owner,
         },
         status=status,
     )
+
+
+def _invitations_seen_by(me: Membership) -> dict:
+    """Owners and admins see whom the invitations are for; members only how many are open."""
+    invitations = me.organisation.invitations.select_related("invited_by", "revoked_by")
+    if not me.can_manage:
+        return {"pending_count": invitations.open().count()}
+    return {
+        "open_invitations": invitations.open().order_by("expires_at"),
+        "answered_invitations": invitations.exclude(pk__in=invitations.open().values("pk"))[
+            :HISTORY_LENGTH
+        ],
+    }
 
 
 @never_cache

@@ -1,5 +1,6 @@
 """Local development: DEBUG on, SQLite, mail printed to the terminal."""
 
+import ipaddress
 import os
 import secrets
 import time
@@ -32,7 +33,31 @@ def _local_secret(name: str, make) -> str:
     return secret
 
 
+def site_url_for_host(host: str) -> str:
+    """Return the base of e-mail links for `runserver HOST` ([address:]port).
+
+    A loopback address becomes `localhost`: browsers offer passkeys there, never on an IP.
+    So does 0.0.0.0 (every interface, loopback included): the machine's outside name is
+    not known here.
+    """
+    address, _, port = host.rpartition(":")
+    if not port.isdigit():
+        address, port = host, "8000"
+    address = address.strip("[]")
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return f"http://{address or 'localhost'}:{port}"
+    if ip.is_loopback or ip.is_unspecified:
+        return f"http://localhost:{port}"
+    return f"http://[{ip}]:{port}" if ip.version == 6 else f"http://{ip}:{port}"
+
+
 DEBUG = env.bool("DEBUG", default=True)
+# `make run HOST=...` exports its HOST, so links in e-mail point where the server listens.
+HYGATE_SITE_URL = env.str("HYGATE_SITE_URL", default="").rstrip("/") or site_url_for_host(
+    env.str("HYGATE_DEV_HOST", default="127.0.0.1:8000")
+)
 SECRET_KEY = env.str("SECRET_KEY", default="") or _local_secret(
     "secret_key", lambda: secrets.token_urlsafe(50)
 )
@@ -49,3 +74,8 @@ MIDDLEWARE.insert(
     "whitenoise.middleware.WhiteNoiseMiddleware",
 )
 WHITENOISE_USE_FINDERS = WHITENOISE_AUTOREFRESH = True
+# An edit to the CSS or the script shows at the next load: browsers keep the file but ask
+# again each time (max-age=0 with an ETag: an unchanged file costs a 304). No compression
+# here: WhiteNoise serves only the .gz files collectstatic makes in production, and gzipping
+# every response on the fly would also compress pages that carry secrets (BREACH).
+WHITENOISE_MAX_AGE = 0

@@ -216,9 +216,11 @@ def _renew(invitation: Invitation, actor: Membership, role: str, token: str) -> 
 
 @dataclass
 class BulkResult:
-    """What a pasted list came to: who was invited, who was skipped and why."""
+    """What a pasted list came to: who was invited, who was sent a new link, who was skipped."""
 
     invited: list[Invitation] = field(default_factory=list)
+    # Already invited: a fresh link went out and the earlier one died, which the page says.
+    resent: list[Invitation] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (address, reason code)
 
 
@@ -263,13 +265,11 @@ def invite_many(
                 result.skipped.append((email, "bulk_pending_higher"))
                 continue
             tokens[email] = token = new_token()
+            (result.resent if invitation.pk else result.invited).append(invitation)
             _renew(invitation, actor, role, token)
-            result.invited.append(invitation)
-        # Split before bulk_create, which gives the new rows their primary keys.
-        renewed = [i for i in result.invited if i.pk is not None]
-        Invitation.objects.bulk_create([i for i in result.invited if i.pk is None])
+        Invitation.objects.bulk_create(result.invited)
         Invitation.objects.bulk_update(
-            renewed,
+            result.resent,
             [
                 "role",
                 "invited_by",
@@ -280,7 +280,8 @@ def invite_many(
                 "send_failed",
             ],
         )
-        enqueue([_message(i, tokens[i.email]) for i in result.invited], request)
+        sent = [*result.invited, *result.resent]
+        enqueue([_message(i, tokens[i.email]) for i in sent], request)
     record(
         request,
         Action.INVITATION_SENT,
@@ -288,6 +289,7 @@ def invite_many(
         target=organisation.slug,
         bulk=True,
         invited=len(result.invited),
+        resent=len(result.resent),
         skipped=len(result.skipped),
     )
     return result

@@ -155,6 +155,24 @@ def test_two_factor_status_prints_the_policy_and_the_methods_in_use(capsys):
     assert "unused recovery codes:         2" in out
 
 
+def test_each_policy_is_a_radio_button_with_a_hint_that_says_what_it_means(client):
+    from django.utils.html import escape
+
+    from accounts.security_forms import POLICY_HELP
+
+    SecurityPolicyFactory(two_factor_policy="either")
+    client.force_login(UserFactory(staff=True, is_superuser=True))
+
+    page = client.get(PAGE).content.decode()
+
+    for value, label in SecurityPolicy.TwoFactor.choices:
+        assert f'<label for="policy-{value}">{label}</label>' in page
+        assert f'aria-describedby="policy-{value}-hint"' in page
+        assert f'<p class="hint" id="policy-{value}-hint">{escape(POLICY_HELP[value])}</p>' in page
+    assert 'value="either" id="policy-either" aria-describedby="policy-either-hint" checked' in page
+    assert "<legend" in page and "Two-factor sign-in" in page
+
+
 def test_the_page_says_members_sign_in_with_a_password_alone_while_the_policy_is_off(client):
     viewer = UserFactory(staff=True)
     grant(viewer, "view_securitypolicy")

@@ -75,7 +75,7 @@ def test_settings_security_says_whether_staff_must_use_an_app(client, settings):
     )
     settings.HYGATE_STAFF_REQUIRE_TOTP = False
     page = client.get("/settings/security/").content.decode()
-    assert "Staff are held to the policy below like everyone else" in page
+    assert "Staff are held to the policy above like everyone else" in page
 
 
 def test_after_a_staff_reset_setting_up_an_app_needs_the_password_and_an_emailed_code(

@@ -464,3 +464,25 @@ def test_attackers_spread_over_many_addresses_still_leave_a_bounded_trail():
 
     assert statuses[:5] == [400] * 5 and set(statuses[5:]) == {429}
     assert AuditEvent.objects.filter(action=Action.RATE_LIMITED).count() == 21
+
+
+def test_the_log_reads_on_a_phone_filters_in_one_compact_form_and_pages_by_number():
+    ada = UserFactory(email="ada@example.com")
+    for n in range(260):
+        record(None, Action.SIGN_IN, actor=ada, target=ada, n=n)
+    client = auditor("view_auditevent")
+
+    page = client.get(AUDIT, {"action": "sign_in", "page": 3}).content.decode()
+
+    assert '<form method="get" action="/settings/audit/" class="filters">' in page
+    # On a phone each row stacks into a card whose cells say which column they are,
+    # with when, who and what first.
+    assert 'class="table-stack audit-log"' in page
+    labels = [page.index(f'data-label="{label}"') for label in ("When", "Who", "What")]
+    assert labels == sorted(labels)
+    pager = page[page.index('<nav class="pager"') :]
+    assert 'aria-current="page">3<' in pager
+    for number in (1, 2, 4, 6):
+        assert f"action=sign_in&amp;page={number}" in pager
+    assert 'rel="prev"' in pager and 'rel="next"' in pager
+    assert "Page 3 of 6" in pager

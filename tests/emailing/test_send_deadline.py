@@ -229,4 +229,4 @@ def test_test_connection_to_a_dripping_server_answers_at_the_deadline(client, dr
     page = client.post(reverse("emailing:settings"), form).content.decode()
 
     assert time.monotonic() - started < HELD_FOR_EVER
-    assert "Test failed: <code>connection_failed</code>" in page
+    assert "Error code <code>connection_failed</code>" in page

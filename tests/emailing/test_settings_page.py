@@ -112,7 +112,7 @@ def test_the_page_shows_the_environment_with_the_key_masked(client, admin, resen
 def test_a_wrong_key_is_named_with_advice_and_nothing_is_saved(client, admin, resend_api):
     response = client.post(PAGE, resend_form(resend_api_key="re_wrong_key_11112222", action="test"))
     page = response.content.decode()
-    assert "Test failed: <code>invalid_api_key</code>" in page
+    assert "Error code <code>invalid_api_key</code>" in page
     assert "The API key is not valid" in page
     assert "API key is invalid" in page  # the provider's own words
     assert "re_wrong_key_11112222" not in page
@@ -122,7 +122,7 @@ def test_a_wrong_key_is_named_with_advice_and_nothing_is_saved(client, admin, re
 def test_a_missing_key_is_named(client, admin, resend_api, settings):
     settings.RESEND_API_KEY = ""
     page = client.post(PAGE, resend_form(action="test")).content.decode()
-    assert "Test failed: <code>missing_api_key</code>" in page
+    assert "Error code <code>missing_api_key</code>" in page
 
 
 def test_an_unverified_domain_is_named(client, admin, resend_api):
@@ -130,7 +130,7 @@ def test_an_unverified_domain_is_named(client, admin, resend_api):
         PAGE,
         resend_form(from_email="Hygate <id@unverified.example>", action="test"),
     ).content.decode()
-    assert "Test failed: <code>domain_not_verified</code>" in page
+    assert "Error code <code>domain_not_verified</code>" in page
     assert "resend.com/domains" in page
     assert "Domain unverified.example:" in page
     assert "not added to this Resend account" in page
@@ -145,7 +145,7 @@ def test_the_shared_sender_to_a_stranger_is_named(client, admin, resend_api):
             action="test",
         ),
     ).content.decode()
-    assert "Test failed: <code>domain_not_verified</code>" in page
+    assert "Error code <code>domain_not_verified</code>" in page
     assert "onboarding@resend.dev delivers only" in page
 
 
@@ -229,7 +229,7 @@ def test_switching_provider_needs_the_secret_again(client, admin, resend_api):
     )
     # The SMTP password (an API key for Resend's relay) is never reused as the API key.
     tested = client.post(PAGE, resend_form(action="test")).content.decode()
-    assert "Test failed: <code>missing_api_key</code>" in tested
+    assert "Error code <code>missing_api_key</code>" in tested
     assert resend_api.requests == []
     saved = client.post(PAGE, resend_form(action="save"))
     assert saved.status_code == 400
@@ -364,7 +364,7 @@ def test_test_connection_answers_after_one_attempt(client, admin, resend_api):
 
     resend_api.fail_next(Failure(503, "application_error", "Service unavailable"))
     page = client.post(PAGE, resend_form(action="test")).content.decode()
-    assert "Test failed: <code>provider_error</code>" in page
+    assert "Error code <code>provider_error</code>" in page
     assert "Service unavailable" in page
     assert EmailLog.objects.get(kind="test").attempts == 1
 
@@ -383,7 +383,7 @@ def test_test_connection_says_how_long_the_provider_asks_to_wait(client, admin, 
         Failure(429, "rate_limit_exceeded", "Too many requests.", {"retry-after": "60"})
     )
     page = client.post(PAGE, resend_form(action="test")).content.decode()
-    assert "Test failed: <code>rate_limit_exceeded</code>" in page
+    assert "Error code <code>rate_limit_exceeded</code>" in page
     assert "wait 60 s before trying again" in page
 
 
@@ -408,8 +408,8 @@ def test_markup_in_saved_settings_is_shown_as_text_and_the_page_still_works(clie
 
     assert markup not in page
     tail = escape(markup[-4:])  # the masked tails, as text
-    assert f"Leave blank to keep the current one (re_...{tail})." in page
-    assert f"Leave blank to keep the current one (...{tail})." in page
+    assert f"A key is saved (re_...{tail}). Leave blank to keep it." in page
+    assert f"A password is saved (...{tail}). Leave blank to keep it." in page
     assert escape(f"mail{markup}.example") in page
     assert escape(f"user{markup}") in page
     assert 'name="action" value="test"' in page and 'name="action" value="save"' in page
@@ -575,7 +575,7 @@ def test_a_server_that_offers_no_login_is_a_login_problem_with_advice(
         smtp_form(relay_without_login.port, smtp_password=SMTP_PASSWORD, action="test"),
     ).content.decode()
 
-    assert "Test failed: <code>smtp_auth_failed</code>" in page
+    assert "Error code <code>smtp_auth_failed</code>" in page
     assert "could not reach" not in page
     assert "does not offer login" in page
     assert "leave the username and password blank" in page

@@ -199,3 +199,37 @@ def test_a_pasted_list_of_new_addresses_writes_each_invitation_once(client, owne
         and not q["sql"].startswith('UPDATE "organisations_invitation" SET "sent_at"')
     ]
     assert rewrites == []
+
+
+def test_a_pending_address_in_the_list_is_reported_as_already_invited_and_sent_again(
+    client, owner, outbox
+):
+    client.post("/orgs/acme/", {"action": "invite", "email": "grace@example.com", "role": "member"})
+    first_link_hash = Invitation.objects.get(email="grace@example.com").token_hash
+    outbox.clear()
+
+    response = paste(client, ["grace@example.com", "linus@example.com"])
+
+    content = response.content.decode()
+    report = response.context["bulk_report"]
+    assert [i.email for i in report["invited"]] == ["linus@example.com"]
+    assert [i.email for i in report["resent"]] == ["grace@example.com"]
+    assert "<strong>1</strong> invited" in content
+    assert "<strong>1</strong> already invited, link sent again" in content
+    assert "Already invited, link sent again" in content
+    # The first link no longer works: the report says so instead of keeping quiet.
+    assert "Their earlier link no longer works." in content
+    assert Invitation.objects.get(email="grace@example.com").token_hash != first_link_hash
+    assert sorted(m.to[0] for m in outbox) == ["grace@example.com", "linus@example.com"]
+
+
+def test_the_report_of_a_list_comes_first_under_the_heading_and_takes_focus(client, owner, outbox):
+    response = paste(client, ["grace@example.com", "not an address"])
+
+    content = response.content.decode()
+    heading = content.index("<h1")
+    report = content.index('id="bulk-report"')
+    assert heading < report < content.index("Members</h2>")
+    assert report < content.index("Invite someone</h2>")
+    tag = content[content.rindex("<", 0, report) : content.index(">", report)]
+    assert 'tabindex="-1"' in tag and "autofocus" in tag

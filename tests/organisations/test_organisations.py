@@ -200,3 +200,47 @@ def test_every_form_on_the_page_carries_a_csrf_token(client):
 def test_the_dashboard_links_to_organisations(client, user):
     client.force_login(user)
     assert f'href="{ORGS}"' in client.get("/").content.decode()
+
+
+def test_the_sole_owner_sees_their_own_role_as_text_not_a_role_select(client):
+    me = signed_in(client, MembershipFactory(role=Role.OWNER))
+    admin = MembershipFactory(organisation=me.organisation, role=Role.ADMIN)
+
+    content = client.get(page(me.organisation)).content.decode()
+
+    assert f'id="role-{me.pk}"' not in content
+    assert f'name="member" value="{me.pk}"' not in content
+    assert f'id="role-{admin.pk}"' in content  # the others' roles can still change
+    assert "You are the only owner" in content
+
+
+def test_one_of_two_owners_may_still_change_their_own_role(client):
+    me = signed_in(client, MembershipFactory(role=Role.OWNER))
+    MembershipFactory(organisation=me.organisation, role=Role.OWNER)
+
+    content = client.get(page(me.organisation)).content.decode()
+
+    assert f'id="role-{me.pk}"' in content
+
+
+def test_members_see_how_many_invitations_are_pending_but_not_to_whom(client):
+    owner = signed_in(client, MembershipFactory(role=Role.OWNER))
+    org = owner.organisation
+    for address in ("grace@example.com", "linus@example.com"):
+        client.post(page(org), {"action": "invite", "email": address, "role": "member"})
+    client.post(page(org), {"action": "invite", "email": "ken@example.com", "role": "member"})
+    ken = org.invitations.get(email="ken@example.com")
+    client.post(page(org), {"action": "revoke", "invitation": ken.pk})
+    member = MembershipFactory(organisation=org)
+    reader = client.__class__()
+    reader.force_login(member.user)
+
+    content = reader.get(page(org)).content.decode()
+
+    assert "2 pending invitations" in content
+    for address in ("grace@example.com", "linus@example.com", "ken@example.com"):
+        assert address not in content
+    assert member.user.email in content
+
+    content = client.get(page(org)).content.decode()
+    assert "grace@example.com" in content and "linus@example.com" in content

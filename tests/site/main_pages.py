@@ -290,6 +290,16 @@ def site_settings(pages: Pages, smtp_server) -> None:
         "settings email saved, with a message",
         browser.post("/settings/email/", {**relay, "action": "save"}, follow=True),
     )
+    pages.keep(
+        "settings email, use the environment's settings",
+        browser.get("/settings/email/environment/"),
+    )
+    pages.keep("settings email, smtp fields", browser.get("/settings/email/?provider=smtp"))
+    pages.keep("e-mail preview", browser.get("/settings/email/previews/security-notice/"))
+    pages.keep(
+        "e-mail preview, dark", browser.get("/settings/email/previews/invitation/?scheme=dark")
+    )
+    pages.keep("e-mail preview, the mail", browser.get("/settings/email/previews/invitation/html/"))
     pages.keep("settings security", browser.get("/settings/security/"))
     pages.keep(
         "settings security saved, with a message",

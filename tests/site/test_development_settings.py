@@ -4,6 +4,7 @@ import importlib
 import os
 import stat
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -46,3 +47,52 @@ def test_a_symlink_planted_in_local_does_not_carry_the_key_elsewhere(
     with pytest.raises(OSError):
         development._local_secret("secret_key", lambda: "s3cret")
     assert not loot.exists()
+
+
+@pytest.mark.parametrize(
+    ("host", "site_url"),
+    [
+        ("127.0.0.1:8000", "http://localhost:8000"),
+        ("127.0.0.1:8100", "http://localhost:8100"),
+        ("localhost:8100", "http://localhost:8100"),
+        ("[::1]:8100", "http://localhost:8100"),
+        ("0.0.0.0:8100", "http://localhost:8100"),
+        ("8100", "http://localhost:8100"),
+        ("192.168.1.20:8100", "http://192.168.1.20:8100"),
+        ("[2001:db8::5]:8100", "http://[2001:db8::5]:8100"),
+        ("portal.lan:8100", "http://portal.lan:8100"),
+    ],
+)
+def test_the_site_url_follows_make_runs_host_with_localhost_for_loopback(
+    development, host, site_url
+):
+    assert development.site_url_for_host(host) == site_url
+
+
+def test_make_run_on_another_port_puts_that_port_in_the_links_of_e_mail(monkeypatch):
+    monkeypatch.delenv("HYGATE_SITE_URL", raising=False)
+    monkeypatch.setenv("HYGATE_DEV_HOST", "127.0.0.1:8100")
+    monkeypatch.setenv("SECRET_KEY", "set-for-this-import-only")
+    monkeypatch.setenv("HYGATE_ENCRYPTION_KEY", "PhuWkpQ9QkeK7mFMdHVLSf4GcVCXClcRvoTVBpjBlA8=")
+    monkeypatch.delitem(sys.modules, "settings.development", raising=False)
+    try:
+        assert importlib.import_module("settings.development").HYGATE_SITE_URL == (
+            "http://localhost:8100"
+        )
+        monkeypatch.delenv("HYGATE_DEV_HOST")
+        monkeypatch.delitem(sys.modules, "settings.development")
+        assert importlib.import_module("settings.development").HYGATE_SITE_URL == (
+            "http://localhost:8000"
+        )
+        monkeypatch.setenv("HYGATE_SITE_URL", "https://id.example.com/")
+        monkeypatch.delitem(sys.modules, "settings.development")
+        assert importlib.import_module("settings.development").HYGATE_SITE_URL == (
+            "https://id.example.com"
+        )
+    finally:
+        sys.modules.pop("settings.development", None)
+
+
+def test_make_run_hands_its_host_to_the_settings():
+    makefile = (Path(__file__).resolve().parents[2] / "Makefile").read_text()
+    assert "run: export HYGATE_DEV_HOST = $(HOST)" in makefile
