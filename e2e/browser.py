@@ -231,3 +231,12 @@ def expect_field_error(field: Locator, error: str | re.Pattern) -> None:
     expect(field).to_have_accessible_description(pattern)
     wrapper = field.locator("xpath=ancestor::*[contains(@class, 'field')][1]")
     expect(wrapper.locator(".field-errors")).to_contain_text(pattern)
+
+
+def enter_code(field: Locator, code: str) -> None:
+    """Type a 6-digit code as a person does: the form sends itself at the sixth digit.
+
+    Waiting for that navigation keeps the next expectation off the page the code was on.
+    """
+    with field.page.expect_navigation():
+        field.fill(code)

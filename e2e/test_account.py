@@ -3,7 +3,7 @@
 from playwright.sync_api import expect
 
 from accounts.models import User
-from e2e.browser import expect_error_summary, expect_field_error
+from e2e.browser import enter_code, expect_error_summary, expect_field_error
 from tests.factories import UserFactory
 
 NEW_PASSWORD = "a brand new passphrase for ada"
@@ -49,7 +49,7 @@ def test_password_change_then_e_mail_change(page, journey, inbox, sign_in, passw
     journey.check("code sent to the new address")
 
     # The code field sends the form by itself at the sixth digit (hygate.js).
-    page.get_by_label("Code", exact=True).fill(inbox.code("ada@new.example"))
+    enter_code(page.get_by_label("Code", exact=True), inbox.code("ada@new.example"))
     status = page.locator(".messages")
     expect(status).to_contain_text("ada@new.example")
     # The message names the new address, not the old one.

@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from accounts.models import SecurityPolicy
+from e2e.browser import enter_code
 from e2e.phone import authenticator_code
 from tests.factories import AuthenticatorFactory, SecurityPolicyFactory, UserFactory
 
@@ -97,7 +98,7 @@ def test_the_resend_countdown_enables_send_a_new_code_when_the_wait_is_over(
 def test_the_app_code_on_the_password_change_waits_for_the_new_password(page, ada, password):
     AuthenticatorFactory(user=ada, key=KEY)
     sign_in(page, password)
-    page.get_by_label("Code", exact=True).fill(authenticator_code(KEY))
+    enter_code(page.get_by_label("Code", exact=True), authenticator_code(KEY))
     expect(page).to_have_url("/")
     page.goto("/accounts/password/change/")
     expect(page.get_by_role("heading", name="Change your password")).to_be_visible()

@@ -30,7 +30,8 @@ def test_keyboard_only_sign_in_with_the_e_mailed_code(page, keyboard, journey, i
 
     expect(page).to_have_url("/accounts/login/2fa/")
     # Typing the sixth digit sends the code (hygate.js); no pointer, no extra key.
-    keyboard.fill(page.get_by_label("Code", exact=True), inbox.code("ada@example.com"))
+    with page.expect_navigation():
+        keyboard.fill(page.get_by_label("Code", exact=True), inbox.code("ada@example.com"))
 
     expect(page).to_have_url("/")
     keyboard.tab_to(page.get_by_role("button", name="Sign out"))

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
+from e2e.browser import enter_code
 from e2e.phone import authenticator_code
 from tests.factories import UserFactory
 
@@ -31,7 +32,7 @@ def test_set_up_an_authenticator_app_then_sign_in_with_it(
     # A first app becomes part of signing in, so the inbox must agree too.
     expect(page.get_by_role("heading", name="Confirm your e-mail address first")).to_be_visible()
     page.get_by_role("button", name="E-mail me a code").click()
-    page.get_by_label("Code", exact=True).fill(inbox.code("ada@example.com"))
+    enter_code(page.get_by_label("Code", exact=True), inbox.code("ada@example.com"))
 
     # The QR code and the key are shown at once: no page in between.
     expect(page.get_by_role("heading", name=SET_UP)).to_be_visible()
@@ -41,7 +42,7 @@ def test_set_up_an_authenticator_app_then_sign_in_with_it(
     journey.check("QR code and key")
 
     # The code field sends the form by itself at the sixth digit (hygate.js).
-    page.get_by_label("Code from the app").fill(authenticator_code(secret))
+    enter_code(page.get_by_label("Code from the app"), authenticator_code(secret))
     expect(page.get_by_role("heading", name="Your recovery codes")).to_be_visible()
     codes = page.locator(".recovery-codes li")
     expect(codes).to_have_count(10)
@@ -64,6 +65,8 @@ def test_set_up_an_authenticator_app_then_sign_in_with_it(
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url("/accounts/login/2fa/")
     # Each 30-second step's code works once: the app's next code, within the allowed drift.
-    page.get_by_label(re.compile(r"^Code$")).fill(authenticator_code(secret, time.time() + 30))
+    enter_code(
+        page.get_by_label(re.compile(r"^Code$")), authenticator_code(secret, time.time() + 30)
+    )
     expect(page).to_have_url("/")
     journey.check("signed in with the app")

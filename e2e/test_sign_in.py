@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from accounts.models import RecoveryCode, SecurityPolicy
-from e2e.browser import expect_error_summary, expect_field_error
+from e2e.browser import enter_code, expect_error_summary, expect_field_error
 from e2e.phone import authenticator_code, wrong_code
 from tests.factories import (
     AuthenticatorFactory,
@@ -48,12 +48,12 @@ def test_sign_in_with_the_e_mailed_code(page, journey, inbox, ada, password):
     expect(page.get_by_role("main").get_by_text("ada@example.com")).to_be_visible()
     journey.check("code sent")
 
-    code_field(page).fill(wrong_code(inbox.code("ada@example.com")))
+    enter_code(code_field(page), wrong_code(inbox.code("ada@example.com")))
     expect_error_summary(page, "That code is not right")
     expect_field_error(code_field(page), "That code is not right")
     journey.check("wrong code")
 
-    code_field(page).fill(inbox.code("ada@example.com"))
+    enter_code(code_field(page), inbox.code("ada@example.com"))
     expect(page).to_have_url("/")
     expect(page.get_by_text("You are signed in as ada@example.com")).to_be_visible()
     journey.check("dashboard")
@@ -68,12 +68,12 @@ def test_sign_in_with_an_authenticator_app(page, journey, ada, password):
     expect(page.get_by_text("your authenticator app shows")).to_be_visible()
     journey.check("app code asked")
 
-    code_field(page).fill(wrong_code(authenticator_code(key)))
+    enter_code(code_field(page), wrong_code(authenticator_code(key)))
     expect_error_summary(page, "That code is not right")
     expect_field_error(code_field(page), "That code is not right")
     journey.check("wrong app code")
 
-    code_field(page).fill(authenticator_code(key))
+    enter_code(code_field(page), authenticator_code(key))
     expect(page).to_have_url("/")
     expect(page.get_by_text("You are signed in as ada@example.com")).to_be_visible()
     journey.check("dashboard")
