@@ -13,7 +13,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Locator, Page
+from playwright.sync_api import Locator, Page, expect
 
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
@@ -28,6 +28,7 @@ FOCUS_CONTRAST = 3.0
 # error) only as "needs review"; assistive technology may then read the wrong element, so
 # it counts as a violation here.
 REVIEW_AS_VIOLATION = frozenset({"duplicate-id-aria"})
+AXE_OPTIONS = {"resultTypes": ["violations", "incomplete"]}
 _axe = Axe()
 
 
@@ -81,7 +82,11 @@ class Journey:
         page.set_viewport_size(DESKTOP)
 
     def _run_axe(self, page: Page, where: str) -> None:
-        results = _axe.run(page, options={"resultTypes": ["violations", "incomplete"]}).response
+        # axe-core is injected once per document (the second width reuses it): parsing its
+        # half a megabyte of script twice per state is most of a check's time.
+        if not page.evaluate("() => typeof window.axe === 'object'"):
+            page.evaluate(_axe.axe_script)
+        results = page.evaluate("options => axe.run(document, options)", AXE_OPTIONS)
         reviews = [r for r in results["incomplete"] if r["id"] in REVIEW_AS_VIOLATION]
         for violation in results["violations"] + reviews:
             if violation["impact"] not in FAILING_IMPACTS:
@@ -195,7 +200,43 @@ class Keyboard:
         """Press Enter where the focus is, as one does in the last field of a form."""
         self.page.keyboard.press("Enter")
 
+    def check_focus(self) -> None:
+        """Measure the focus ring where the focus is now (say, on a focused error summary)."""
+        self._check_focus()
+
     def _check_focus(self) -> None:
         problem = focus_problem(self.page.evaluate(_FOCUS_SCRIPT))
         if problem:
             self.findings.add(f"focus: {problem} on {path_of(self.page)}")
+
+
+def expect_error_summary(page: Page, *errors: str | re.Pattern) -> None:
+    """Expect GOV.UK's error summary after a failed submit: shown, focused, naming each error.
+
+    The page title starts with "Error:" too, so a screen reader says it before anything.
+    """
+    summary = page.locator(".error-summary")
+    expect(summary).to_be_visible()
+    expect(summary).to_have_attribute("role", "alert")
+    expect(summary).to_be_focused()
+    for error in errors:
+        expect(summary).to_contain_text(error)
+    expect(page).to_have_title(re.compile(r"^Error: "))
+
+
+def expect_field_error(field: Locator, error: str | re.Pattern) -> None:
+    """Expect `error` on the field it belongs to: shown by it, and read as its description."""
+    pattern = error if isinstance(error, re.Pattern) else re.compile(re.escape(error))
+    expect(field).to_have_attribute("aria-invalid", "true")
+    expect(field).to_have_accessible_description(pattern)
+    wrapper = field.locator("xpath=ancestor::*[contains(@class, 'field')][1]")
+    expect(wrapper.locator(".field-errors")).to_contain_text(pattern)
+
+
+def enter_code(field: Locator, code: str) -> None:
+    """Type a 6-digit code as a person does: the form sends itself at the sixth digit.
+
+    Waiting for that navigation keeps the next expectation off the page the code was on.
+    """
+    with field.page.expect_navigation():
+        field.fill(code)

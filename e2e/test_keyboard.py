@@ -5,9 +5,11 @@ import re
 from playwright.sync_api import expect
 
 from accounts.models import SecurityPolicy
+from e2e.browser import expect_error_summary
 from tests.factories import SecurityPolicyFactory, UserFactory
 
 NEW_PASSWORD = "a brand new passphrase for ada"
+AGAIN = re.compile(r"^New password (again|confirmation)$")
 
 
 def test_keyboard_only_sign_in_with_the_e_mailed_code(page, keyboard, journey, inbox, password, db):
@@ -15,19 +17,28 @@ def test_keyboard_only_sign_in_with_the_e_mailed_code(page, keyboard, journey, i
     SecurityPolicyFactory(two_factor_policy=SecurityPolicy.TwoFactor.EMAIL)
     page.goto("/accounts/login/")
     keyboard.fill(page.get_by_label("E-mail address"), "ada@example.com")
+    keyboard.fill(page.get_by_label("Password", exact=True), "not the password")
+    keyboard.submit()
+    # The error summary has the focus; Tab goes on from it to the form.
+    expect_error_summary(page, "do not match an account")
+    keyboard.check_focus()
+    journey.check("wrong password, summary focused")
+
     keyboard.fill(page.get_by_label("Password", exact=True), password)
     journey.check("sign-in form filled")
     keyboard.submit()
 
     expect(page).to_have_url("/accounts/login/2fa/")
-    with page.expect_navigation():  # the sixth digit sends the form; no Enter needed
-        keyboard.fill(page.get_by_label("Code"), inbox.code("ada@example.com"))
+    # Typing the sixth digit sends the code (hygate.js); no pointer, no extra key.
+    with page.expect_navigation():
+        keyboard.fill(page.get_by_label("Code", exact=True), inbox.code("ada@example.com"))
 
     expect(page).to_have_url("/")
     keyboard.tab_to(page.get_by_role("button", name="Sign out"))
     journey.check("dashboard, sign-out focused")
     keyboard.submit()
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    expect(page.locator(".messages")).to_contain_text("You have signed out")
 
 
 def test_keyboard_only_password_reset(page, keyboard, journey, inbox, db):
@@ -41,8 +52,8 @@ def test_keyboard_only_password_reset(page, keyboard, journey, inbox, db):
     expect(page.get_by_role("heading", name="Check your inbox")).to_be_visible()
 
     page.goto(inbox.link("ada@example.com"))  # pasted from the mail into the address bar
-    keyboard.fill(page.get_by_label(re.compile(r"^New password:?$")), NEW_PASSWORD)
-    keyboard.fill(page.get_by_label("New password confirmation"), NEW_PASSWORD)
+    keyboard.fill(page.get_by_label("New password", exact=True), NEW_PASSWORD)
+    keyboard.fill(page.get_by_label(AGAIN), NEW_PASSWORD)
     journey.check("new password typed")
     keyboard.submit()
 

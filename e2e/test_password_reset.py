@@ -4,10 +4,13 @@ import re
 
 from playwright.sync_api import expect
 
+from e2e.browser import expect_error_summary, expect_field_error
 from tests.factories import UserFactory
 
 NEW_PASSWORD = "a brand new passphrase for ada"
-NEW_PASSWORD_LABEL = re.compile(r"^New password:?$")  # not "New password confirmation"
+# The repetition's label, and the mismatch said on it.
+AGAIN = re.compile(r"^New password (again|confirmation)$")
+MISMATCH = re.compile(r"didn’t match|not the same")
 
 
 def test_password_reset_from_the_mail_link(page, journey, inbox, db):
@@ -27,17 +30,18 @@ def test_password_reset_from_the_mail_link(page, journey, inbox, db):
     expect(page.get_by_role("heading", name="Choose a new password")).to_be_visible()
     journey.check("new password form")
 
-    page.get_by_label(NEW_PASSWORD_LABEL).fill(NEW_PASSWORD)
-    page.get_by_label("New password confirmation").fill("something else entirely")
+    page.get_by_label("New password", exact=True).fill(NEW_PASSWORD)
+    page.get_by_label(AGAIN).fill("something else entirely")
     page.get_by_role("button", name="Change my password").click()
-    expect(page.get_by_text("are not the same").first).to_be_visible()
+    expect_error_summary(page, MISMATCH)
+    expect_field_error(page.get_by_label(AGAIN), MISMATCH)
     journey.check("passwords differ")
 
-    page.get_by_label(NEW_PASSWORD_LABEL).fill(NEW_PASSWORD)
-    page.get_by_label("New password confirmation").fill(NEW_PASSWORD)
+    page.get_by_label("New password", exact=True).fill(NEW_PASSWORD)
+    page.get_by_label(AGAIN).fill(NEW_PASSWORD)
     page.get_by_role("button", name="Change my password").click()
     expect(page).to_have_url("/accounts/login/")
-    expect(page.get_by_text("Your password has been changed")).to_be_visible()
+    expect(page.locator(".messages")).to_contain_text("Your password has been changed")
     journey.check("changed")
 
     page.get_by_label("E-mail address").fill("ada@example.com")
