@@ -74,3 +74,34 @@ def test_safe_strings_stay_as_django_writes_them():
 def test_any_typed_text_is_written_alike(text, email):
     django, fast = rendered(EveryWidget, {"text": text, "email": email, "code": text})
     assert fast == django
+
+
+class Awkward(forms.Form):
+    name = forms.CharField(label="Name <b>bold</b>", help_text="Your <em>own</em> words")
+    choice = forms.ChoiceField(choices=[("a", "A")], widget=forms.RadioSelect)
+    ticked = forms.BooleanField(label="Keep <me>")
+
+    def clean_name(self):
+        raise forms.ValidationError("Not “<script>” please")
+
+
+def test_a_field_is_written_with_its_label_error_input_and_help_escaped():
+    from core.templatetags.hygate_forms import error_summary, field
+
+    form = Awkward(data={"name": "x"})
+    form.is_valid()
+
+    name = field(form["name"], link="/reset/?a=1&b=2", link_text="Forgot <it>?")
+    assert '<label for="id_name">Name &lt;b&gt;bold&lt;/b&gt;</label>' in name
+    assert "Not “&lt;script&gt;” please" in name and "<script>" not in name
+    assert '<div class="help" id="id_name_helptext">Your <em>own</em> words</div>' in name
+    assert '<a href="/reset/?a=1&amp;b=2">Forgot &lt;it&gt;?</a>' in name
+    assert field(form["choice"]).startswith('<fieldset class="field choices has-error">')
+    assert "<legend>Choice</legend>" in field(form["choice"])
+    assert '<label for="id_ticked">Keep &lt;me&gt;</label>' in field(form["ticked"])
+
+    summary = error_summary(form)
+    assert summary.startswith('<div class="error-summary" role="alert" tabindex="-1"')
+    assert '<a href="#id_name">Not “&lt;script&gt;” please</a>' in summary
+    assert '<a href="#id_choice_0">' in summary
+    assert error_summary(Awkward()) == "" and error_summary("") == ""
