@@ -46,7 +46,8 @@ def all_at_once(browsers: list[Client], form: dict) -> list[str]:
     def post(browser: Client) -> str:
         try:
             start.wait()
-            return browser.post(STEP, form).content.decode()
+            # A refused code answers 303 back to the step (post/redirect/get): follow it.
+            return browser.post(STEP, form, follow=True).content.decode()
         finally:
             connections.close_all()
 
