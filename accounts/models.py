@@ -5,9 +5,8 @@ from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.utils import timezone
 
-from core import useragent
+from core import crypto, useragent
 from core.addresses import CanonicalEmailField, canonical_email, email_key
-from emailing import crypto
 
 
 class UserManager(BaseUserManager["User"]):
@@ -174,11 +173,11 @@ class CodeBudget(models.Model):
 class Authenticator(models.Model):
     """A user's authenticator app (TOTP); it counts only once one of its codes was confirmed.
 
-    The shared secret is stored encrypted with emailing.crypto; `last_used_step` is the
+    The shared secret is stored encrypted with core.crypto; `last_used_step` is the
     newest accepted time step, so no step is ever accepted twice.
     """
 
-    # Fields holding emailing.crypto tokens, re-encrypted by `rotate_encryption_key`.
+    # Fields holding core.crypto tokens, re-encrypted by `rotate_encryption_key`.
     ENCRYPTED_FIELDS = ("secret",)
 
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="authenticator")
@@ -225,7 +224,7 @@ class UserSession(models.Model):
     """A signed-in session, so its owner can see it and end it from the security page.
 
     Found by the SHA-256 of the session key; the key itself is kept only encrypted
-    (emailing.crypto), because ending a session means deleting it from the session store.
+    (core.crypto), because ending a session means deleting it from the session store.
     """
 
     ENCRYPTED_FIELDS = ("session_key",)

@@ -26,8 +26,8 @@ from django.utils.crypto import constant_time_compare
 
 from accounts.models import User, UserSession
 from audit.events import Action, record
+from core import crypto
 from core.ratelimit import client_ip
-from emailing import crypto
 
 SECOND_STEP_KEY = "hygate.second_step"
 SEEN_KEY = "hygate.session_seen_at"

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.checks import Error, Warning, register
 from django.core.exceptions import ImproperlyConfigured
 
-from emailing.crypto import parse_keys
+from core.crypto import parse_keys
 
 
 @register("hygate")

@@ -10,10 +10,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.events import Action, record
+from core.crypto import SecretUnreadable
 from emailing import config
 from emailing.backends.configured import backend_for
 from emailing.backends.resend import list_domains
-from emailing.crypto import SecretUnreadable
 from emailing.errors import EmailDeliveryError
 from emailing.messages import deliver, log_entry_for, render_message
 from emailing.models import EmailLog, EmailSettings, Provider, Suppression

@@ -7,8 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from core import crypto
 from core.addresses import email_key
-from emailing import crypto
 
 
 class Provider(models.TextChoices):
@@ -31,7 +31,7 @@ class EmailSettings(models.Model):
     every process compares it to the version of the settings it has cached.
     """
 
-    # Fields holding emailing.crypto tokens, re-encrypted by `rotate_encryption_key`.
+    # Fields holding core.crypto tokens, re-encrypted by `rotate_encryption_key`.
     ENCRYPTED_FIELDS = ("resend_api_key", "smtp_password", "webhook_secret")
 
     provider = models.CharField(max_length=10, choices=Provider.choices[:2])

@@ -21,14 +21,16 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
+from django_tasks import task
 
+from core import crypto
 from core.after_response import after_response
-from emailing import crypto
 from emailing.models import EmailLog, Suppression
 from emailing.signals import announce
 
@@ -101,8 +103,6 @@ def queue(messages: list[EmailMessage]) -> list[EmailLog]:
 
 def dispatch(batch_keys: Iterable[str], request: HttpRequest | None = None) -> None:
     """Have the batches sent: by a worker once the transaction commits, or in this process."""
-    from emailing.tasks import deliver_batch
-
     keys = list(dict.fromkeys(batch_keys))
     if uses_worker():
         transaction.on_commit(lambda: [deliver_batch.enqueue(key) for key in keys])
@@ -160,8 +160,6 @@ def run(batch_key: str) -> int:
     sent = get_connection(fail_silently=True).send_messages(messages) if messages else 0
     retry_later = {e.next_attempt_at for e in entries if e.status == EmailLog.Status.QUEUED}
     if retry_later and uses_worker():
-        from emailing.tasks import deliver_batch
-
         deliver_batch.using(run_after=max(retry_later)).enqueue(batch_key)
     return sent
 
@@ -203,3 +201,19 @@ def requeue_abandoned() -> int:
     if keys:
         dispatch(keys)
     return len(keys)
+
+
+# Every run looks for batches a dead worker left or that wait for a retry, at most once a
+# minute between all processes. Without a worker (HYGATE_EMAIL_QUEUE=immediate) this is
+# what retries them, with `manage.py purge_expired` from cron for a quiet site.
+SWEEP_KEY = "hygate:email-queue:sweep"
+SWEEP_EVERY = 60
+
+
+@task()
+def deliver_batch(batch_key: str) -> int:
+    """Send the waiting mail of one batch; return how many were sent (a worker's task)."""
+    sent = run(batch_key)
+    if cache.add(SWEEP_KEY, 1, timeout=SWEEP_EVERY):
+        requeue_abandoned()
+    return sent

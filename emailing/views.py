@@ -14,9 +14,9 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from core.access import settings_permission_required
+from core.crypto import SecretUnreadable, decrypt, encrypt
 from emailing import config, flows
 from emailing.config import ProviderConfig
-from emailing.crypto import SecretUnreadable, decrypt, encrypt
 from emailing.forms import (
     RESEND_RELAY,
     EmailSettingsForm,

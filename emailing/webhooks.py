@@ -24,7 +24,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from svix.webhooks import Webhook, WebhookVerificationError
 
-from emailing.crypto import SecretUnreadable
+from core.crypto import SecretUnreadable
 from emailing.models import EmailLog, EmailSettings, Suppression, normalise_address
 from emailing.signals import announce
 

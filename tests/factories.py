@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from accounts import recovery, totp
 from accounts.models import Authenticator, RecoveryCode, SecurityPolicy, User
-from emailing.crypto import encrypt
+from core.crypto import encrypt
 from emailing.models import EmailSettings
 from organisations.models import (
     INVITATION_LIFETIME,

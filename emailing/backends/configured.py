@@ -7,12 +7,12 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.core.mail.backends.base import BaseEmailBackend
 
+from core.crypto import SecretUnreadable
 from emailing import config
 from emailing.backends.base import HygateEmailBackend
 from emailing.backends.console import ConsoleBackend, LocmemBackend
 from emailing.backends.resend import ResendBackend
 from emailing.backends.smtp import SMTPBackend
-from emailing.crypto import SecretUnreadable
 from emailing.errors import EmailDeliveryError
 from emailing.models import Provider
 

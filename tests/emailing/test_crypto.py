@@ -4,7 +4,7 @@ import pytest
 from cryptography.fernet import Fernet
 from django.core.management import CommandError, call_command
 
-from emailing.crypto import SecretUnreadable, decrypt, encrypt
+from core.crypto import SecretUnreadable, decrypt, encrypt
 from emailing.models import EmailSettings
 from tests.factories import EmailSettingsFactory
 

@@ -11,7 +11,8 @@ from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
-from emailing import crypto, queue
+from core import crypto
+from emailing import queue
 from emailing.errors import EmailDeliveryError
 from emailing.messages import send_message
 from emailing.models import EmailLog, Suppression

@@ -4,7 +4,7 @@ from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from emailing import crypto
+from core import crypto
 
 
 def encrypted_fields() -> list[tuple[type, tuple[str, ...]]]:
