@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.checks import Warning, register
 from django.db import DatabaseError
 
-from accounts.models import SecurityPolicy
+from twofactor.models import SecurityPolicy
 
 
 @register("hygate", deploy=True)

@@ -1,11 +1,11 @@
-"""People who sign in, their one-time codes and second factors, and the site's policy."""
+"""People who sign in, their one-time codes and their sessions."""
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.utils import timezone
 
-from core import crypto, useragent
+from core import useragent
 from core.addresses import CanonicalEmailField, canonical_email, email_key
 
 
@@ -170,56 +170,6 @@ class CodeBudget(models.Model):
         return f"{self.get_purpose_display()} budget of {self.user}"
 
 
-class Authenticator(models.Model):
-    """A user's authenticator app (TOTP); it counts only once one of its codes was confirmed.
-
-    The shared secret is stored encrypted with core.crypto; `last_used_step` is the
-    newest accepted time step, so no step is ever accepted twice.
-    """
-
-    # Fields holding core.crypto tokens, re-encrypted by `rotate_encryption_key`.
-    ENCRYPTED_FIELDS = ("secret",)
-
-    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="authenticator")
-    secret = models.TextField(help_text="Encrypted.")
-    created_at = models.DateTimeField(default=timezone.now)
-    confirmed_at = models.DateTimeField(null=True, blank=True)
-    last_used_step = models.BigIntegerField(default=0)
-    disown_token_hash = models.CharField(
-        max_length=64,
-        blank=True,
-        default="",
-        help_text='SHA-256 of the "this was not me" link in the notice of its set-up.',
-    )
-
-    def __str__(self) -> str:
-        state = "active" if self.confirmed_at else "not confirmed"
-        return f"authenticator app of {self.user} ({state})"
-
-    @property
-    def is_confirmed(self) -> bool:
-        return self.confirmed_at is not None
-
-    def get_secret(self) -> str:
-        """Return the base32 secret the app was given."""
-        return crypto.decrypt(self.secret)
-
-    def set_secret(self, value: str) -> None:
-        self.secret = crypto.encrypt(value)
-
-
-class RecoveryCode(models.Model):
-    """One single-use recovery code, kept only as a salted slow hash."""
-
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_codes")
-    code_hash = models.CharField(max_length=255)
-    created_at = models.DateTimeField(default=timezone.now)
-    used_at = models.DateTimeField(null=True, blank=True)
-
-    def __str__(self) -> str:
-        return f"recovery code of {self.user} ({'used' if self.used_at else 'unused'})"
-
-
 class UserSession(models.Model):
     """A signed-in session, so its owner can see it and end it from the security page.
 
@@ -246,33 +196,3 @@ class UserSession(models.Model):
     @property
     def browser(self) -> str:
         return useragent.describe(self.user_agent)
-
-
-class SecurityPolicy(models.Model):
-    """The site's two-factor policy, saved on Settings -> Security; a single row (pk=1)."""
-
-    class TwoFactor(models.TextChoices):
-        OFF = "off", "Off"
-        EMAIL = "email", "E-mailed code"
-        TOTP = "totp", "Authenticator app"
-        EITHER = "either", "Either"
-
-    two_factor_policy = models.CharField(
-        "two-factor policy", max_length=10, choices=TwoFactor.choices, default=TwoFactor.OFF
-    )
-    updated_at = models.DateTimeField(default=timezone.now)
-    updated_by = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-
-    class Meta:
-        verbose_name = "security policy"
-        verbose_name_plural = "security policy"
-
-    def __str__(self) -> str:
-        return f"two-factor: {self.get_two_factor_policy_display()}"
-
-    @classmethod
-    def load(cls) -> "SecurityPolicy":
-        """Return the saved policy, or the default (off, unsaved) when none was saved."""
-        return cls.objects.filter(pk=1).first() or cls(pk=1)

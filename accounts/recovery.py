@@ -11,7 +11,8 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import RecoveryCode, User
+from accounts.models import User
+from twofactor.models import RecoveryCode
 
 COUNT = 10
 ALPHABET = "abcdefghijklmnopqrstuvwxyz234567"

@@ -3,8 +3,8 @@
 from django import forms
 
 from accounts.forms import CodeForm, SecondFactorFields
-from accounts.models import SecurityPolicy
 from accounts.totp import DIGITS
+from twofactor.models import SecurityPolicy
 
 ERRORS = {
     "wrong_password": "That password is not right.",

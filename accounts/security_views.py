@@ -27,7 +27,6 @@ from accounts.flows import (
     two_factor,
 )
 from accounts.forms import CodeForm, in_words
-from accounts.models import SecurityPolicy
 from accounts.security_forms import (
     ERRORS,
     POLICY_HELP,
@@ -40,6 +39,7 @@ from audit.events import recent_for
 from core.access import settings_permission_required
 from core.ratelimit import consume, rate_limit, release, too_many_requests
 from core.redirects import requested_next
+from twofactor.models import SecurityPolicy
 
 
 def step_up_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -334,7 +334,7 @@ def security_settings_view(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "saved": saved,
-            "can_change": request.user.has_perm("accounts.change_securitypolicy"),
+            "can_change": request.user.has_perm("twofactor.change_securitypolicy"),
             "staff_require_totp": settings.HYGATE_STAFF_REQUIRE_TOTP,
             # Each policy as a radio button with a hint that says what it means.
             "policies": [

@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.hashes import SHA1
 from cryptography.hazmat.primitives.twofactor.totp import TOTP
 from django.utils.crypto import constant_time_compare
 
-from accounts.models import Authenticator
+from twofactor.models import Authenticator
 
 ISSUER = "Hygate"
 DIGITS = 6

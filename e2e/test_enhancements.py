@@ -10,10 +10,10 @@ import time
 import pytest
 from playwright.sync_api import Page, expect
 
-from accounts.models import SecurityPolicy
 from e2e.browser import enter_code
 from e2e.phone import authenticator_code
 from tests.factories import AuthenticatorFactory, SecurityPolicyFactory, UserFactory
+from twofactor.models import SecurityPolicy
 
 KEY = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 

@@ -4,9 +4,9 @@ import re
 
 from playwright.sync_api import expect
 
-from accounts.models import SecurityPolicy
 from e2e.browser import expect_error_summary
 from tests.factories import SecurityPolicyFactory, UserFactory
+from twofactor.models import SecurityPolicy
 
 NEW_PASSWORD = "a brand new passphrase for ada"
 AGAIN = re.compile(r"^New password (again|confirmation)$")

@@ -3,7 +3,6 @@
 import pytest
 from playwright.sync_api import Page, expect
 
-from accounts.models import RecoveryCode, SecurityPolicy
 from e2e.browser import enter_code, expect_error_summary, expect_field_error
 from e2e.phone import authenticator_code, wrong_code
 from tests.factories import (
@@ -12,6 +11,7 @@ from tests.factories import (
     SecurityPolicyFactory,
     UserFactory,
 )
+from twofactor.models import RecoveryCode, SecurityPolicy
 
 
 @pytest.fixture

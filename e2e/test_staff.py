@@ -4,10 +4,10 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from accounts.models import SecurityPolicy
 from e2e.browser import expect_error_summary, expect_field_error
 from emailing.models import EmailSettings
 from tests.factories import UserFactory
+from twofactor.models import SecurityPolicy
 
 EMAILED = re.compile(r"^E-mailed code")
 

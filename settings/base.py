@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "audit",
     "accounts",
     "emailing",
+    "twofactor",
     "organisations",
 ]
 

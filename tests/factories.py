@@ -6,7 +6,7 @@ from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
 from accounts import recovery, totp
-from accounts.models import Authenticator, RecoveryCode, SecurityPolicy, User
+from accounts.models import User
 from core.crypto import encrypt
 from emailing.models import EmailSettings
 from organisations.models import (
@@ -17,6 +17,7 @@ from organisations.models import (
     Role,
     hash_token,
 )
+from twofactor.models import Authenticator, RecoveryCode, SecurityPolicy
 
 DEFAULT_PASSWORD = "correct horse battery staple"
 

@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from accounts import sessions
 from accounts.flows import two_factor
-from accounts.models import Authenticator, RecoveryCode
 from audit.events import Action, record
+from twofactor.models import Authenticator, RecoveryCode
 
 
 def pending(token: str) -> Authenticator | None:

@@ -23,9 +23,10 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from accounts import recovery, totp
-from accounts.models import Authenticator, RecoveryCode, SecurityPolicy, User
+from accounts.models import User
 from audit.events import Action, record
 from emailing.messages import Delivery, send_message
+from twofactor.models import Authenticator, RecoveryCode, SecurityPolicy
 
 Policy = SecurityPolicy.TwoFactor
 # How long the "this was not me" link in the notice of a new authenticator works.

@@ -5,9 +5,10 @@ from django.contrib.auth.models import Group, Permission
 from django.test import Client
 from django.urls import reverse
 
-from accounts.models import Authenticator, User, UserSession
+from accounts.models import User, UserSession
 from audit.models import AuditEvent
 from tests.factories import DEFAULT_PASSWORD, AuthenticatorFactory, UserFactory
+from twofactor.models import Authenticator
 
 LOGIN = reverse("accounts:login")
 CHANGELIST = reverse("admin:accounts_user_changelist")

@@ -9,9 +9,10 @@ from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 
-from accounts.models import Authenticator, User
+from accounts.models import User
 from audit.models import AuditEvent
 from tests.factories import AuthenticatorFactory, UserFactory
+from twofactor.models import Authenticator
 
 pytestmark = pytest.mark.django_db
 

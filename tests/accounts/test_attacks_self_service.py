@@ -10,10 +10,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.flows import two_factor
-from accounts.models import Authenticator, RecoveryCode, User, UserSession
+from accounts.models import User, UserSession
 from tests.accounts.totp_app import app_code, shown_secret
 from tests.factories import DEFAULT_PASSWORD, AuthenticatorFactory, UserFactory
 from tests.mailbox import code_in, link_in
+from twofactor.models import Authenticator, RecoveryCode
 
 CHANGE = reverse("accounts:email_change")
 CONFIRM = reverse("accounts:email_change_confirm")

@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts import totp
-from accounts.models import Authenticator, CodeBudget, EmailCode
+from accounts.models import CodeBudget, EmailCode
 from tests.factories import (
     DEFAULT_PASSWORD,
     AuthenticatorFactory,
@@ -18,6 +18,7 @@ from tests.factories import (
     UserFactory,
 )
 from tests.mailbox import code_in, link_in
+from twofactor.models import Authenticator
 
 LOGIN = reverse("accounts:login")
 STEP = reverse("accounts:login_2fa")

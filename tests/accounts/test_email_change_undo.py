@@ -8,10 +8,11 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Authenticator, RecoveryCode, User
+from accounts.models import User
 from tests.accounts.totp_app import app_code
 from tests.factories import DEFAULT_PASSWORD, AuthenticatorFactory, RecoveryCodeFactory, UserFactory
 from tests.mailbox import code_in, link_in
+from twofactor.models import Authenticator, RecoveryCode
 
 CHANGE = reverse("accounts:email_change")
 CONFIRM = reverse("accounts:email_change_confirm")

@@ -8,11 +8,12 @@ import time_machine
 from django.test import Client
 from django.urls import reverse
 
-from accounts.models import Authenticator, RecoveryCode, UserSession
+from accounts.models import UserSession
 from audit.models import AuditEvent
 from tests.accounts.totp_app import app_code, shown_secret
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 from tests.mailbox import code_in, html_of
+from twofactor.models import Authenticator, RecoveryCode
 
 LOGIN = reverse("accounts:login")
 PASSWORD = reverse("accounts:security_reauthenticate")

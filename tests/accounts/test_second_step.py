@@ -7,7 +7,7 @@ import time_machine
 from django.test import Client
 from django.urls import reverse
 
-from accounts.models import Authenticator, EmailCode
+from accounts.models import EmailCode
 from emailing.models import EmailLog
 from tests.accounts.totp_app import app_code, shown_recovery_codes, shown_secret
 from tests.factories import (
@@ -19,6 +19,7 @@ from tests.factories import (
 )
 from tests.fakes.resend_api import Failure
 from tests.mailbox import code_in, html_of, link_in
+from twofactor.models import Authenticator
 
 LOGIN = reverse("accounts:login")
 STEP = reverse("accounts:login_2fa")

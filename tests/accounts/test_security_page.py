@@ -9,10 +9,10 @@ from django.core import mail
 from django.urls import reverse
 
 from accounts.flows import two_factor
-from accounts.models import Authenticator, RecoveryCode
 from tests.accounts.totp_app import app_code, shown_recovery_codes, shown_secret
 from tests.factories import DEFAULT_PASSWORD, AuthenticatorFactory, UserFactory
 from tests.mailbox import code_in, html_of
+from twofactor.models import Authenticator, RecoveryCode
 
 SECURITY = reverse("accounts:security")
 PASSWORD = reverse("accounts:security_reauthenticate")

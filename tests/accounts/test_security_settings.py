@@ -7,13 +7,13 @@ from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.urls import reverse
 
-from accounts.models import Authenticator, RecoveryCode, SecurityPolicy
 from tests.factories import (
     AuthenticatorFactory,
     RecoveryCodeFactory,
     SecurityPolicyFactory,
     UserFactory,
 )
+from twofactor.models import Authenticator, RecoveryCode, SecurityPolicy
 
 PAGE = reverse("security_settings")
 
@@ -22,7 +22,9 @@ pytestmark = pytest.mark.django_db
 
 def grant(user, *codenames):
     user.user_permissions.add(
-        *Permission.objects.filter(content_type__app_label="accounts", codename__in=codenames)
+        *Permission.objects.filter(
+            content_type__app_label__in=("accounts", "twofactor"), codename__in=codenames
+        )
     )
 
 

@@ -9,10 +9,11 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from accounts.models import Authenticator, User
+from accounts.models import User
 from tests.accounts.totp_app import app_code, shown_recovery_codes, shown_secret
 from tests.factories import DEFAULT_PASSWORD, AuthenticatorFactory, UserFactory
 from tests.mailbox import code_in
+from twofactor.models import Authenticator
 
 SECURITY = reverse("accounts:security")
 PASSWORD = reverse("accounts:security_reauthenticate")

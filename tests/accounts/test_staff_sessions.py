@@ -4,7 +4,6 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from accounts.models import SecurityPolicy
 from tests.accounts.staff_sign_in import sign_in_with_app
 from tests.accounts.totp_app import app_code, shown_secret
 from tests.factories import (
@@ -15,6 +14,7 @@ from tests.factories import (
     UserFactory,
 )
 from tests.mailbox import code_in
+from twofactor.models import SecurityPolicy
 
 LOGIN = reverse("accounts:login")
 STEP = reverse("accounts:login_2fa")

@@ -6,11 +6,12 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.flows import two_factor
-from accounts.models import Authenticator, User
+from accounts.models import User
 from tests.accounts.staff_sign_in import sign_in_with_app
 from tests.accounts.totp_app import app_code, shown_recovery_codes, shown_secret
 from tests.factories import DEFAULT_PASSWORD, AuthenticatorFactory, UserFactory
 from tests.mailbox import code_in
+from twofactor.models import Authenticator
 
 LOGIN = reverse("accounts:login")
 STEP = reverse("accounts:login_2fa")

@@ -8,10 +8,10 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.flows import two_factor
-from accounts.models import Authenticator
 from audit.models import AuditEvent
 from tests.accounts.totp_app import app_code
 from tests.factories import DEFAULT_PASSWORD, AuthenticatorFactory, UserFactory
+from twofactor.models import Authenticator
 
 PASSWORD = reverse("accounts:security_reauthenticate")
 SECURITY = reverse("accounts:security")

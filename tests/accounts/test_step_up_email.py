@@ -7,9 +7,9 @@ import time_machine
 from django.test import Client
 from django.urls import reverse
 
-from accounts.models import Authenticator
 from tests.factories import DEFAULT_PASSWORD, SecurityPolicyFactory, UserFactory
 from tests.mailbox import code_in
+from twofactor.models import Authenticator
 
 LOGIN = reverse("accounts:login")
 STEP = reverse("accounts:login_2fa")

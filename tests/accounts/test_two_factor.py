@@ -11,7 +11,6 @@ from django.core.management import call_command
 from django.db import connection, connections
 
 from accounts.flows import two_factor
-from accounts.models import Authenticator, RecoveryCode
 from tests.accounts.totp_app import app_code
 from tests.factories import (
     AuthenticatorFactory,
@@ -19,6 +18,7 @@ from tests.factories import (
     SecurityPolicyFactory,
     UserFactory,
 )
+from twofactor.models import Authenticator, RecoveryCode
 
 NOON = datetime(2026, 3, 2, 12, 0, 10, tzinfo=UTC)
 OLD_KEY = "PhuWkpQ9QkeK7mFMdHVLSf4GcVCXClcRvoTVBpjBlA8="

@@ -3,7 +3,8 @@
 from django.core.management.base import BaseCommand
 from django.db.models import Count, Exists, OuterRef, Q
 
-from accounts.models import Authenticator, RecoveryCode, SecurityPolicy, User
+from accounts.models import User
+from twofactor.models import Authenticator, RecoveryCode, SecurityPolicy
 
 
 class Command(BaseCommand):
