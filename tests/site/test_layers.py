@@ -74,7 +74,7 @@ def app_of(module: str) -> str:
 
 def test_the_layers_are_read():
     assert "accounts.models" in GRAPH
-    assert "core.crypto" in GRAPH["accounts.models"]
+    assert "core.addresses" in GRAPH["accounts.models"]
 
 
 @pytest.mark.parametrize("app", sorted(RANK))
