@@ -4,3 +4,21 @@ from django.apps import AppConfig
 class TwofactorConfig(AppConfig):
     name = "twofactor"
     verbose_name = "Two-factor"
+
+    def ready(self) -> None:
+        # checks register themselves (system checks).
+        from accounts import factors
+        from core import access
+        from twofactor import authenticators, checks, staff_access  # noqa: F401
+        from twofactor.signin_step import SecondStepOfSignIn
+        from twofactor.verify import StepUpByApp
+
+        # accounts asks for the second step, the step-up's factor, and the removals through
+        # this seam; it never imports twofactor.
+        factors.register(
+            sign_in_step=SecondStepOfSignIn(),
+            step_up_factor=StepUpByApp(),
+            remove_added_since=authenticators.remove_factors_added_since,
+            staff_reset=authenticators.staff_reset,
+        )
+        access.register_staff_session_check(staff_access.refuse_session_without_app)
