@@ -157,24 +157,6 @@ def regenerate_recovery_codes(user: User) -> list[str]:
     return codes
 
 
-# --- the second step ---
-
-
-def verify_totp(user: User, code: str) -> bool:
-    """Accept a code from the user's active authenticator, each time step only once."""
-    authenticator = active_authenticator(user)
-    return authenticator is not None and totp.verify(authenticator, code)
-
-
-def use_recovery_code(user: User, code: str) -> int | None:
-    """Spend one of the user's recovery codes; return how many remain, or None if refused."""
-    left = recovery_codes.use(user, code)
-    if left is not None:
-        codes = f"{left} recovery code{'s' if left != 1 else ''}" if left else "no recovery codes"
-        send_notice(user, "recovery_code_used", remaining=codes)
-    return left
-
-
 # --- operators ---
 
 

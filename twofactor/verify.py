@@ -11,10 +11,27 @@ from accounts.codes import CheckResult, CodeCheck
 from accounts.models import EmailCode, User
 from accounts.process import announce_lock
 from audit.events import Action, record
-from twofactor import authenticators, policy, recovery_codes
+from twofactor import policy, recovery_codes, totp
+from twofactor.models import Authenticator
+from twofactor.notices import send_notice
 from twofactor.policy import Method, Requirement
 
 PURPOSE = EmailCode.Purpose.SIGN_IN
+
+
+def verify_totp(user: User, code: str) -> bool:
+    """Accept a code from the user's active authenticator, each time step only once."""
+    authenticator = Authenticator.objects.filter(user=user, confirmed_at__isnull=False).first()
+    return authenticator is not None and totp.verify(authenticator, code)
+
+
+def use_recovery_code(user: User, code: str) -> int | None:
+    """Spend one of the user's recovery codes; return how many remain, or None if refused."""
+    left = recovery_codes.use(user, code)
+    if left is not None:
+        codes = f"{left} recovery code{'s' if left != 1 else ''}" if left else "no recovery codes"
+        send_notice(user, "recovery_code_used", remaining=codes)
+    return left
 
 
 def check_second_factor(
@@ -28,9 +45,9 @@ def check_second_factor(
 
     def check() -> CheckResult:
         if method == Method.TOTP:
-            accepted = authenticators.verify_totp(user, code)
+            accepted = verify_totp(user, code)
         elif method == Method.RECOVERY:
-            accepted = authenticators.use_recovery_code(user, code) is not None
+            accepted = use_recovery_code(user, code) is not None
         else:
             accepted = False
         if accepted:

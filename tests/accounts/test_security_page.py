@@ -11,7 +11,7 @@ from django.urls import reverse
 from tests.accounts.totp_app import app_code, shown_recovery_codes, shown_secret
 from tests.factories import DEFAULT_PASSWORD, AuthenticatorFactory, UserFactory
 from tests.mailbox import code_in, html_of
-from twofactor import authenticators, policy
+from twofactor import authenticators, policy, verify
 from twofactor.models import Authenticator, RecoveryCode
 
 SECURITY = reverse("accounts:security")
@@ -232,8 +232,8 @@ def test_new_recovery_codes_replace_the_old_ones(client, outbox):
     new = shown_recovery_codes(response.content.decode())
 
     assert len(new) == 10 and not set(new) & set(old)
-    assert authenticators.use_recovery_code(member, old[0]) is None
-    assert authenticators.use_recovery_code(member, new[0]) == 9
+    assert verify.use_recovery_code(member, old[0]) is None
+    assert verify.use_recovery_code(member, new[0]) == 9
     assert "new recovery codes" in outbox[0].subject
 
 

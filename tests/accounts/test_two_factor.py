@@ -17,7 +17,7 @@ from tests.factories import (
     SecurityPolicyFactory,
     UserFactory,
 )
-from twofactor import authenticators
+from twofactor import authenticators, verify
 from twofactor import policy as site_policy
 from twofactor.models import Authenticator, RecoveryCode
 
@@ -36,20 +36,20 @@ def enrolled():
 @time_machine.travel(NOON, tick=False)
 def test_an_accepted_time_step_never_works_again(enrolled):
     code = app_code(KEY)
-    assert authenticators.verify_totp(enrolled, code)
-    assert not authenticators.verify_totp(enrolled, code)
+    assert verify.verify_totp(enrolled, code)
+    assert not verify.verify_totp(enrolled, code)
     # Nor an earlier step still inside the drift window, once a later one passed.
-    assert not authenticators.verify_totp(enrolled, app_code(KEY, -1))
-    assert authenticators.verify_totp(enrolled, app_code(KEY, +1))
+    assert not verify.verify_totp(enrolled, app_code(KEY, -1))
+    assert verify.verify_totp(enrolled, app_code(KEY, +1))
 
 
 @time_machine.travel(NOON, tick=False)
 def test_a_replayed_step_is_refused_from_another_session_too(client, enrolled):
     code = app_code(KEY)
-    assert authenticators.verify_totp(enrolled, code)
+    assert verify.verify_totp(enrolled, code)
     # Another request, another process: the refusal lives in the database, not the session.
     fresh = type(enrolled).objects.get(pk=enrolled.pk)
-    assert not authenticators.verify_totp(fresh, code)
+    assert not verify.verify_totp(fresh, code)
     assert Authenticator.objects.get(user=enrolled).last_used_step == int(NOON.timestamp()) // 30
 
 
@@ -61,27 +61,27 @@ def test_the_code_that_confirmed_enrolment_cannot_sign_in():
     assert qr_svg.startswith("<svg")
     code = app_code(secret)
     assert authenticators.confirm_enrolment(user, code) is not None
-    assert not authenticators.verify_totp(user, code)
+    assert not verify.verify_totp(user, code)
 
 
 @pytest.mark.parametrize(("offset", "accepted"), [(-2, False), (-1, True), (1, True), (2, False)])
 @time_machine.travel(NOON, tick=False)
 def test_one_step_of_clock_drift_is_accepted_and_two_are_not(enrolled, offset, accepted):
-    assert authenticators.verify_totp(enrolled, app_code(KEY, offset)) is accepted
+    assert verify.verify_totp(enrolled, app_code(KEY, offset)) is accepted
 
 
 @time_machine.travel(NOON, tick=False)
 def test_an_unconfirmed_authenticator_does_not_count():
     pending = AuthenticatorFactory(key=KEY, unconfirmed=True)
-    assert not authenticators.verify_totp(pending.user, app_code(KEY))
+    assert not verify.verify_totp(pending.user, app_code(KEY))
     assert not Authenticator.objects.filter(user=pending.user, confirmed_at__isnull=False).exists()
     assert site_policy.required_for(pending.user) is None
 
 
 def test_garbage_is_refused_without_error(enrolled):
     for typed in ("", "12345", "1234567", "abcdef", "١٢٣٤٥٦", "x" * 5000):
-        assert not authenticators.verify_totp(enrolled, typed)
-        assert authenticators.use_recovery_code(enrolled, typed) is None
+        assert not verify.verify_totp(enrolled, typed)
+        assert verify.use_recovery_code(enrolled, typed) is None
 
 
 def test_recovery_codes_work_once_each_and_the_notice_says_how_many_remain(enrolled, outbox):
@@ -89,11 +89,11 @@ def test_recovery_codes_work_once_each_and_the_notice_says_how_many_remain(enrol
     assert all(re.fullmatch(r"[a-z2-7]{5}-[a-z2-7]{5}", code) for code in codes)
     outbox.clear()
 
-    assert authenticators.use_recovery_code(enrolled, codes[0]) == 9
-    assert authenticators.use_recovery_code(enrolled, codes[0]) is None
+    assert verify.use_recovery_code(enrolled, codes[0]) == 9
+    assert verify.use_recovery_code(enrolled, codes[0]) is None
     # Case, spaces and dashes do not matter.
     typed = codes[1].upper().replace("-", " ")
-    assert authenticators.use_recovery_code(enrolled, f"  {typed} ") == 8
+    assert verify.use_recovery_code(enrolled, f"  {typed} ") == 8
 
     first, second = outbox
     assert "a recovery code was used" in first.subject
@@ -104,7 +104,7 @@ def test_recovery_codes_work_once_each_and_the_notice_says_how_many_remain(enrol
 
 def test_the_last_recovery_code_says_none_are_left(enrolled, outbox):
     RecoveryCodeFactory(user=enrolled, code="aaaaa-bbbbb")
-    assert authenticators.use_recovery_code(enrolled, "aaaaabbbbb") == 0
+    assert verify.use_recovery_code(enrolled, "aaaaabbbbb") == 0
     assert "You have no recovery codes left." in outbox[-1].body
     assert Authenticator.objects.filter(user=enrolled, confirmed_at__isnull=False).exists()
     assert not RecoveryCode.objects.filter(user=enrolled, used_at=None).exists()
@@ -112,7 +112,7 @@ def test_the_last_recovery_code_says_none_are_left(enrolled, outbox):
 
 def test_a_recovery_code_belongs_to_one_user(enrolled):
     RecoveryCodeFactory(code="aaaaa-bbbbb")
-    assert authenticators.use_recovery_code(enrolled, "aaaaa-bbbbb") is None
+    assert verify.use_recovery_code(enrolled, "aaaaa-bbbbb") is None
 
 
 @pytest.mark.parametrize(
@@ -201,7 +201,7 @@ def test_a_recovery_code_sent_twice_at_once_is_accepted_once():
 
     def use(_):
         try:
-            return authenticators.use_recovery_code(user, "aaaaa-bbbbb")
+            return verify.use_recovery_code(user, "aaaaa-bbbbb")
         finally:
             connections.close_all()
 
@@ -221,7 +221,7 @@ def test_one_authenticator_code_sent_twice_at_once_is_accepted_once():
 
     def verify(_):
         try:
-            return authenticators.verify_totp(user, code)
+            return verify.verify_totp(user, code)
         finally:
             connections.close_all()
 
