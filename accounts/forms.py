@@ -348,11 +348,8 @@ def check_new_passwords(form: forms.Form, user: User) -> None:
             form.add_error("new_password1", error)
 
 
-class SetNewPasswordForm(PageForm):
-    """The reset link's form: a new password, twice (Django's view calls save())."""
-
-    new_password1 = _new_password_field("New password", autofocus=True)
-    new_password2 = _new_password_field("New password confirmation")
+class NewPasswordChecks:
+    """A form for `user` whose new password, typed twice, is checked against the rules."""
 
     def __init__(self, user: User, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -365,6 +362,13 @@ class SetNewPasswordForm(PageForm):
         cleaned = super().clean()
         check_new_passwords(self, self.user)
         return cleaned
+
+
+class SetNewPasswordForm(NewPasswordChecks, PageForm):
+    """The reset link's form: a new password, twice (Django's view calls save())."""
+
+    new_password1 = _new_password_field("New password", autofocus=True)
+    new_password2 = _new_password_field("New password confirmation")
 
     def save(self, commit: bool = True) -> User:
         """Set the new password on the user (and save it)."""
@@ -418,7 +422,7 @@ class SecondFactorFields(PageForm):
         return self.cleaned_data["recovery_code"].strip()
 
 
-class PasswordChangeForm(SecondFactorFields):
+class PasswordChangeForm(NewPasswordChecks, SecondFactorFields):
     """The current password (and second factor, if set up) and the new one, twice."""
 
     field_order = ["current_password", "code", "recovery_code", "new_password1", "new_password2"]
@@ -431,18 +435,6 @@ class PasswordChangeForm(SecondFactorFields):
     )
     new_password1 = _new_password_field("New password")
     new_password2 = _new_password_field("New password again")
-
-    def __init__(self, user: User, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.user = user
-        self.fields[
-            "new_password1"
-        ].help_text = password_validation.password_validators_help_text_html()
-
-    def clean(self) -> dict:
-        cleaned = super().clean()
-        check_new_passwords(self, self.user)
-        return cleaned
 
     def errors_changed(self) -> None:
         """Keep the current password typed when only another field was refused.

@@ -20,7 +20,6 @@ from accounts.codes import CheckResult
 from accounts.flows import reauthentication
 from accounts.models import EmailCode, User
 from accounts.process import CodeProcess, SendOutcome
-from emailing.messages import Delivery, send_message
 from twofactor import policy
 
 PURPOSE = EmailCode.Purpose.REENROL
@@ -35,6 +34,7 @@ class ReEnrolment(CodeProcess):
     lifetime = timedelta(minutes=30)
     purpose = PURPOSE
     code_lifetime = CODE_LIFETIME
+    mail_kind = "two_factor_code"
     resend_cooldown = RESEND_COOLDOWN
 
     @property
@@ -47,13 +47,6 @@ class ReEnrolment(CodeProcess):
             and user.pk == self.request.user.pk
             and policy.active_authenticator(user) is None
             and self.password_unchanged(user)
-        )
-
-    def deliver_code(self, user: User, code: str) -> Delivery:
-        return send_message(
-            "two_factor_code",
-            user.email,
-            {"user": user, "code": code, "expires_minutes": CODE_LIFETIME.seconds // 60},
         )
 
 
@@ -82,13 +75,7 @@ def send_code(request: HttpRequest) -> SendOutcome:
     process = ReEnrolment.resume(request)
     if process is None or process.confirmed:
         user = request.user
-        process = ReEnrolment.initiate(
-            request,
-            user_id=user.pk,
-            budget_id=user.pk,
-            email=user.email,
-            auth_hash=user.get_session_auth_hash(),
-        )
+        process = ReEnrolment.initiate_for(request, user)
     return process.send_code()
 
 

@@ -28,7 +28,6 @@ from accounts.flows.login import PendingSignIn
 from accounts.models import EmailCode, User
 from accounts.process import CodeProcess, SendOutcome, SessionProcess
 from audit.events import Action, record
-from emailing.messages import Delivery, send_message
 from twofactor import authenticators, policy, recovery_codes
 from twofactor.policy import Method, Requirement
 from twofactor.verify import check_second_factor
@@ -45,17 +44,11 @@ class SignInCode(CodeProcess):
     lifetime = timedelta(minutes=10)
     purpose = PURPOSE
     code_lifetime = CODE_LIFETIME
+    mail_kind = "two_factor_code"
     resend_cooldown = RESEND_COOLDOWN
 
     def accepts(self, user: User) -> bool:
         return user.is_active and self.password_unchanged(user)
-
-    def deliver_code(self, user: User, code: str) -> Delivery:
-        return send_message(
-            "two_factor_code",
-            user.email,
-            {"user": user, "code": code, "expires_minutes": CODE_LIFETIME.seconds // 60},
-        )
 
 
 def methods(pending: SessionProcess) -> list[str]:
@@ -94,13 +87,7 @@ def start(
 
 def _send_code(request: HttpRequest, pending: SessionProcess, user: User) -> SendOutcome:
     """Start this sign-in's own e-mailed code: a new one for each sign-in (quota permitting)."""
-    process = SignInCode.initiate(
-        request,
-        user_id=user.pk,
-        budget_id=user.pk,
-        email=user.email,
-        auth_hash=user.get_session_auth_hash(),
-    )
+    process = SignInCode.initiate_for(request, user)
     return _note_delivery(process, process.send_code(fresh=True))
 
 

@@ -23,7 +23,6 @@ from accounts.codes import CheckResult, CodeCheck
 from accounts.models import EmailCode, User
 from accounts.process import CodeProcess, SendOutcome
 from audit.events import Action, record
-from emailing.messages import Delivery, send_message
 
 SESSION_KEY = "hygate.reauthenticated_at"
 # Set when the step-up passed with an e-mailed code: the inbox was just proved too.
@@ -45,6 +44,7 @@ class StepUpCode(CodeProcess):
     lifetime = timedelta(minutes=10)
     purpose = PURPOSE
     code_lifetime = CODE_LIFETIME
+    mail_kind = "two_factor_code"
     resend_cooldown = timedelta(seconds=30)
 
     def accepts(self, user: User) -> bool:
@@ -52,13 +52,6 @@ class StepUpCode(CodeProcess):
 
     def code_bound_to(self) -> str:
         return "step-up"
-
-    def deliver_code(self, user: User, code: str) -> Delivery:
-        return send_message(
-            "two_factor_code",
-            user.email,
-            {"user": user, "code": code, "expires_minutes": CODE_LIFETIME.seconds // 60},
-        )
 
 
 def needs_email_code(user: User) -> bool:
@@ -76,13 +69,7 @@ def send_code(request: HttpRequest) -> SendOutcome:
     process = StepUpCode.resume(request)
     if process is None:
         user = request.user
-        process = StepUpCode.initiate(
-            request,
-            user_id=user.pk,
-            budget_id=user.pk,
-            email=user.email,
-            auth_hash=user.get_session_auth_hash(),
-        )
+        process = StepUpCode.initiate_for(request, user)
     return process.send_code()
 
 
