@@ -9,7 +9,7 @@ would ask for), the user types a code e-mailed to the account's verified address
 passed with an e-mailed code (accounts.flows.reauthentication) has just proved the inbox
 and counts. The reset mark (`User.two_factor_reset_at`) is cleared once an app is set up.
 A sign-in that must enrol already proves the inbox with an e-mailed code
-(accounts.flows.second_factor).
+(twofactor.signin_step).
 """
 
 from datetime import timedelta
