@@ -10,7 +10,7 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.forms.utils import ErrorDict
 from django.http import HttpRequest
 
-from accounts import recovery
+from accounts import browser_trust, recovery  # trust: browser_trust
 from accounts.codes import CODE_DIGITS, normalise_code
 from accounts.models import User
 from core.addresses import EmailAddressField, email_key
@@ -325,6 +325,7 @@ class SecondStepCodeForm(AddressedCodeForm):
 
     format_message = ERRORS["second_step_code_format"]
     format_code = "second_step_code_format"
+    trust_browser = browser_trust.checkbox("id_trust_browser")  # trust
 
 
 class RecoveryCodeForm(PageForm):
@@ -336,6 +337,7 @@ class RecoveryCodeForm(PageForm):
         ),
         error_messages={"required": ERRORS["recovery_format"]},
     )
+    trust_browser = browser_trust.checkbox("id_recovery_trust_browser")  # trust
 
     def clean_recovery_code(self) -> str:
         code = recovery.normalise(self.cleaned_data["recovery_code"])

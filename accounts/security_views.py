@@ -39,6 +39,7 @@ from audit.events import recent_for
 from core.access import settings_permission_required
 from core.ratelimit import consume, rate_limit, release, too_many_requests
 from core.redirects import requested_next
+from twofactor import trust  # trust
 from twofactor.models import SecurityPolicy
 
 
@@ -80,6 +81,7 @@ def security_view(request: HttpRequest) -> HttpResponse:
             "policy_help": POLICY_HELP[policy],
             "step_up_left": reauthentication.seconds_left(request),
             "sessions": sessions.active_sessions(request),
+            "trusted_browsers": trust.listed(request),  # trust
             "events": recent_for(user),
         },
     )

@@ -11,7 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import device
+from accounts import browser_trust, device  # trust: browser_trust
 from accounts.codes import SendRefusal
 from accounts.flows import login as login_flow
 from accounts.flows import password_reset, second_factor, signup, two_factor, verification
@@ -292,6 +292,7 @@ def _second_step_action(
             return refused_code(request, code_form, "accounts:login_2fa")
         result = second_factor.check_code(request, pending, user, code_form.cleaned_data["code"])
         if result.accepted:
+            browser_trust.wish(pending, code_form.cleaned_data["trust_browser"])  # trust
             return redirect(login_flow.pass_second_factor(request, pending, user))
         code_form.add_check_error(
             _second_step_error(pending, result.outcome), result.attempts_left, result.wait_seconds
@@ -302,6 +303,7 @@ def _second_step_action(
             pending, user, recovery_form.cleaned_data["recovery_code"]
         )
         if outcome is second_factor.Outcome.PASSED:
+            browser_trust.wish(pending, recovery_form.cleaned_data["trust_browser"])  # trust
             messages.warning(
                 request,
                 f"You signed in with a recovery code. {number} of them are left; make new ones "

@@ -6,12 +6,18 @@ from audit.views import audit_log_view
 from emailing.webhooks import resend_webhook_view
 from hygate import views
 from organisations.views import invitation_view
+from twofactor.trust_views import stop_trusting_view  # trust
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("accounts/", include("accounts.urls")),
     path("settings/", include("emailing.urls")),
     path("settings/security/", security_settings_view, name="security_settings"),
+    path(  # trust
+        "accounts/security/browsers/<int:browser_id>/stop/",
+        stop_trusting_view,
+        name="stop_trusting_browser",
+    ),
     path("settings/audit/", audit_log_view, name="audit_log"),
     path("orgs/", include("organisations.urls")),
     path("invitations/<str:token>/", invitation_view, name="invitation"),

@@ -15,8 +15,8 @@ from django.contrib.auth import authenticate, login
 from django.http import HttpRequest
 from django.urls import reverse
 
-from accounts import device, sessions
-from accounts.flows import second_factor, two_factor, verification
+from accounts import browser_trust, device, sessions  # trust: browser_trust
+from accounts.flows import new_device, second_factor, two_factor, verification
 from accounts.models import User
 from accounts.process import SendOutcome, SessionProcess
 from audit.events import Action, record
@@ -101,6 +101,9 @@ def begin(
     if not user.is_verified:
         sent = verification.start(request, user, next_url, remember=remember)
         return NextStep(reverse("accounts:verify"), sent)
+    # trust: a browser trusted at an earlier second step skips it (never the password).
+    if trusted := browser_trust.skipped_step(request, user):
+        return NextStep(complete(request, user, next_url, second_step=trusted, remember=remember))
     pending = PendingSignIn.initiate(
         request,
         user_id=user.pk,
@@ -151,6 +154,7 @@ def finish(request: HttpRequest, pending: PendingSignIn, user: User) -> str:
     if second_factor.needs_enrolment(pending):
         # Reached only once the required app was set up, with a code from it: the app passed.
         step = two_factor.Method.TOTP.value
+    browser_trust.grant_if_wished(request, pending, user, step)  # trust: the box was ticked
     return complete(
         request,
         user,
@@ -172,6 +176,7 @@ def complete(
 
     Without `remember`, the session ends when the browser closes (besides the idle timeout).
     """
+    new_device.notice_if_new(request, user)  # new-device: before login() sets last_login
     login(request, user, backend="accounts.backends.EmailBackend")
     sessions.note_second_step(request, second_step)
     if not remember:

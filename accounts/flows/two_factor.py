@@ -291,6 +291,9 @@ def staff_reset(user: User, staff_user: AbstractBaseUser) -> None:
         removed_recovery_codes=codes,
     )
     send_notice(user, "staff_reset")
+    from twofactor import trust  # trust: lazy while this module is in accounts (a cycle)
+
+    trust.stop_trusting_all(None, user, reason="two_factor_reset_by_staff")
 
 
 @transaction.atomic
