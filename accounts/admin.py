@@ -6,8 +6,8 @@ from django.contrib.auth.models import Group
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 
-from accounts import privileges, sessions
-from accounts.flows import staff_changes, two_factor
+from accounts import factors, privileges, sessions
+from accounts.flows import staff_changes
 from accounts.models import User
 from core import deletion
 
@@ -87,7 +87,7 @@ class UserAdmin(DjangoUserAdmin):
         if self._refuse_unmanageable(request, queryset):
             return
         for user in queryset:
-            two_factor.staff_reset(user, request.user)
+            factors.staff_reset(user, request.user)
         self.message_user(
             request,
             f"Two-factor reset for {len(queryset)} user(s); each was told by e-mail.",

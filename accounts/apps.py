@@ -12,12 +12,10 @@ class AccountsConfig(AppConfig):
             password_validation,
             privileges,
             sessions,
-            staff_access,
         )
         from accounts.purge import purge_expired_codes, purge_unverified_accounts
-        from core import access, password_words, purge
+        from core import password_words, purge
 
-        access.register_staff_session_check(staff_access.refuse_session_without_app)
         purge.register("expired codes removed", purge_expired_codes)
         purge.register("accounts never verified removed", purge_unverified_accounts)
         purge.register("idle session records removed", sessions.purge_stale_sessions)

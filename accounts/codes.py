@@ -312,14 +312,3 @@ def _give_back_failure(user_id: int, purpose: str) -> None:
     CodeBudget.objects.filter(user_id=user_id, purpose=purpose, failures__gt=0).update(
         failures=Greatest(F("failures") - 1, 0)
     )
-
-
-def record_failure(user_id: int, purpose: str) -> bool:
-    """Count one wrong code against the account; return True if this one locked the step.
-
-    Counting is one UPDATE and locking another that only one request can win, so a burst
-    of wrong codes locks the step once and tells its owner once.
-    """
-    now = timezone.now()
-    _count_failure(user_id, purpose, now, within_budget=False)
-    return _lock_if_spent(user_id, purpose, now)

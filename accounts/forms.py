@@ -10,7 +10,6 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.forms.utils import ErrorDict
 from django.http import HttpRequest
 
-from accounts import browser_trust, recovery  # trust: browser_trust
 from accounts.codes import CODE_DIGITS, normalise_code
 from accounts.models import User
 from core.addresses import EmailAddressField, email_key
@@ -34,17 +33,6 @@ ERRORS = {
     "name_email": "A name cannot contain an e-mail address.",
     "name_phone": "A name cannot contain a phone number.",
     "missing": "No code is waiting for this sign-in. Ask for a new code below.",
-    "second_step_locked": (
-        "Too many wrong codes were entered for this account. Its second step is locked for "
-        "{when}; we have told the account's owner by e-mail."
-    ),
-    "totp_incorrect": (
-        "That code is not right, or it was already used. Wait for the next code in the app "
-        "and check that your phone's clock is set automatically."
-    ),
-    "second_step_code_format": f"Enter the {CODE_DIGITS}-digit code.",
-    "recovery_format": "Enter a recovery code: 10 letters and digits, like abcde-fghij.",
-    "recovery_refused": "That recovery code is not right, or it was already used.",
     "wrong_password": "That is not your current password.",
     "password_mismatch": "The two new passwords are not the same.",
     "same_email": "That is already the e-mail address of your account.",
@@ -281,9 +269,12 @@ class CodeForm(PageForm):
             raise forms.ValidationError(self.format_message, code=self.format_code)
         return code
 
+    # Where add_check_error finds its words (a form of another app adds its own).
+    check_errors = ERRORS
+
     def add_check_error(self, outcome: str, attempts_left: int = 0, wait: int = 0) -> None:
         """Show why the code was refused, next to the field."""
-        message = ERRORS[outcome].format(
+        message = self.check_errors[outcome].format(
             attempts_left=attempts_left,
             tries="try" if attempts_left == 1 else "tries",
             when=in_words(wait),
@@ -318,32 +309,6 @@ class VerificationCodeForm(AddressedCodeForm):
 
 class PasswordResetRequestForm(PageForm):
     email = _email_field("email")
-
-
-class SecondStepCodeForm(AddressedCodeForm):
-    """The 6-digit code of the second step: e-mailed, or from the authenticator app."""
-
-    format_message = ERRORS["second_step_code_format"]
-    format_code = "second_step_code_format"
-    trust_browser = browser_trust.checkbox("id_trust_browser")  # trust
-
-
-class RecoveryCodeForm(PageForm):
-    recovery_code = forms.CharField(
-        label="Recovery code",
-        max_length=40,
-        widget=forms.TextInput(
-            attrs={"autocomplete": "one-time-code", "autocapitalize": "none", "spellcheck": "false"}
-        ),
-        error_messages={"required": ERRORS["recovery_format"]},
-    )
-    trust_browser = browser_trust.checkbox("id_recovery_trust_browser")  # trust
-
-    def clean_recovery_code(self) -> str:
-        code = recovery.normalise(self.cleaned_data["recovery_code"])
-        if not recovery.looks_like_code(code):
-            raise forms.ValidationError(ERRORS["recovery_format"], code="recovery_format")
-        return code
 
 
 class ProfileForm(PageForm):
@@ -449,7 +414,8 @@ class SecondFactorFields(PageForm):
         return normalise_code(self.cleaned_data["code"])
 
     def clean_recovery_code(self) -> str:
-        return recovery.normalise(self.cleaned_data["recovery_code"])
+        # The factor that checks it reads it as typed (spaces, dashes, capitals).
+        return self.cleaned_data["recovery_code"].strip()
 
 
 class PasswordChangeForm(SecondFactorFields):
@@ -507,3 +473,50 @@ class EmailChangeForm(PageForm):
         if email == self.user.email:
             raise forms.ValidationError(ERRORS["same_email"], code="same_email")
         return email
+
+
+# What the step-up says, by reauthentication.Outcome (and "email_code_needed").
+STEP_UP_ERRORS = {
+    "wrong_password": "That password is not right.",
+    "code_needed": "Enter the code your authenticator app shows, or one of your recovery codes.",
+    "email_code_needed": "Enter the code we e-mailed you. No code yet? Ask for one below.",
+    "wrong_code": "That code is not right, or it was already used.",
+    "locked": (
+        "Too many wrong codes were entered for this account. Its second step is locked for "
+        "{when}; we have told you by e-mail."
+    ),
+}
+
+
+class PasswordForm(forms.Form):
+    password = forms.CharField(
+        label="Password",
+        strip=False,
+        max_length=4096,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
+    )
+
+
+class StepUpForm(SecondFactorFields, PasswordForm):
+    """The password again and the second factor: an app's code, or a code e-mailed for it."""
+
+    field_order = ["password", "code", "recovery_code"]
+
+    def __init__(self, *args, with_email_code: bool = False, **kwargs) -> None:
+        if with_email_code:
+            kwargs["with_second_factor"] = True
+        super().__init__(*args, **kwargs)
+        if with_email_code:
+            self.fields["code"].label = "Code from the e-mail"
+            del self.fields["recovery_code"]
+
+    def errors_changed(self) -> None:
+        """Keep the password typed when only the code was refused (it was checked first).
+
+        As on the password change (accounts.forms.PasswordChangeForm): the password then
+        travels back in this one page (HTTPS, never cached); a refused one never does.
+        """
+        super().errors_changed()
+        self.fields["password"].widget.render_value = bool(self._errors) and (
+            "password" not in self._errors
+        )

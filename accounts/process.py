@@ -22,8 +22,9 @@ from django.utils.crypto import constant_time_compare
 
 from accounts import codes
 from accounts.codes import CheckResult, CodeCheck, SendClaim, SendRefusal
-from accounts.models import User
-from emailing.messages import Delivery
+from accounts.models import EmailCode, User
+from audit.events import Action, record
+from emailing.messages import Delivery, send_message
 
 
 class SessionProcess:
@@ -214,7 +215,8 @@ class CodeProcess(SessionProcess):
         return result
 
     def on_locked(self, user: User) -> None:
-        """Tell the owner that their step was locked (a flow says how)."""
+        """Record the lock and tell the owner (the same for every purpose)."""
+        announce_lock(self.request, user, self.purpose)
 
     def _check_decoy(self) -> CheckResult:
         """Answer as check_email_code() would for a code that can never match."""
@@ -230,3 +232,23 @@ class CodeProcess(SessionProcess):
         if left == 0:
             return CheckResult(CodeCheck.TOO_MANY_ATTEMPTS, counted=True)
         return CheckResult(CodeCheck.INCORRECT, attempts_left=left, counted=True)
+
+
+# What a lock of each purpose is recorded as, and what the owner is told they were doing.
+LOCK_NOTICES = {
+    EmailCode.Purpose.VERIFY_EMAIL: (Action.VERIFICATION_LOCKED, "confirming this e-mail address"),
+    EmailCode.Purpose.SIGN_IN: (Action.TWO_FACTOR_LOCKED, "signing in (the second step)"),
+    EmailCode.Purpose.CHANGE_EMAIL: (Action.EMAIL_CHANGE_LOCKED, "changing your e-mail address"),
+    EmailCode.Purpose.REENROL: (Action.REENROLMENT_LOCKED, "setting up an authenticator app"),
+}
+
+
+def announce_lock(request: HttpRequest | None, user: User, purpose: str) -> Delivery:
+    """Record that a step of the user's account was locked, and e-mail its owner.
+
+    The lock lasts codes.LOCK_TIME, and the mail says so; this is the one place for it.
+    """
+    action, what = LOCK_NOTICES[purpose]
+    record(request, action, actor=user, target=user)
+    hours = int(codes.LOCK_TIME.total_seconds() // 3600)
+    return send_message("code_lock", user.email, {"what": what, "hours": hours})

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.flows import email_change, password_change, reauthentication
 from accounts.forms import (
     ERRORS,
+    STEP_UP_ERRORS,
     CodeForm,
     EmailChangeForm,
     PasswordChangeForm,
@@ -27,7 +28,6 @@ from accounts.forms import (
     in_words,
 )
 from accounts.models import User
-from accounts.security_forms import ERRORS as STEP_UP_ERRORS
 from accounts.security_views import step_up_required
 from accounts.views import refused_code, tell_send_outcome
 from audit.events import Action, record

@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
@@ -11,26 +10,22 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import browser_trust, device  # trust: browser_trust
+from accounts import device
 from accounts.codes import SendRefusal
 from accounts.flows import login as login_flow
-from accounts.flows import password_reset, second_factor, signup, two_factor, verification
+from accounts.flows import password_reset, signup, verification
 from accounts.forms import (
     ERRORS,
     SEND_REFUSALS,
     LoginForm,
     PageForm,
     PasswordResetRequestForm,
-    RecoveryCodeForm,
-    SecondStepCodeForm,
     SetNewPasswordForm,
     SignupForm,
     VerificationCodeForm,
     in_words,
 )
 from accounts.process import SendOutcome
-from accounts.security_forms import ERRORS as SECURITY_ERRORS
-from accounts.security_forms import TotpCodeForm
 from core.ratelimit import consume, rate_limit, release, too_many_requests
 from core.redirects import REDIRECT_FIELD_NAME, requested_next
 
@@ -197,172 +192,6 @@ def login_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _pending_user(request: HttpRequest):
-    """The pending sign-in of this session and its user, or (None, None) when there is none."""
-    pending = login_flow.get_pending(request)
-    user = pending.user() if pending is not None else None
-    if pending is None or user is None or "requirement" not in pending.state:
-        login_flow.cancel(request)
-        return None, None
-    return pending, user
-
-
-def _sign_in_again(request: HttpRequest) -> HttpResponse:
-    messages.info(request, "Your sign-in has ended or timed out. Please sign in again.")
-    return redirect("accounts:login")
-
-
-@sensitive_post_parameters("code", "recovery_code")
-@never_cache
-@require_http_methods(["GET", "POST"])
-@rate_limit("two_factor")
-def login_2fa_view(request: HttpRequest) -> HttpResponse:
-    """The second step: an e-mailed or authenticator code, or a recovery code."""
-    pending, user = _pending_user(request)
-    if pending is None:
-        return _sign_in_again(request)
-    action = request.POST.get("action", "verify") if request.method == "POST" else ""
-    code_form = SecondStepCodeForm(
-        request.POST if action == "verify" else None, initial={"email": user.email}
-    )
-    recovery_form = RecoveryCodeForm(request.POST if action == "recovery" else None)
-    if request.method == "GET":
-        code_form.take_carried_errors(request, "accounts:login_2fa")
-        recovery_form.take_carried_errors(request, "accounts:login_2fa")
-    response = (
-        _second_step_action(request, pending, user, action, code_form, recovery_form)
-        if request.method == "POST"
-        else None
-    )
-    if response is not None:
-        return response
-    if recovery_form.errors:
-        code_form.drop_autofocus()  # focus belongs to the recovery code's error
-    method = pending.state.get("method")
-    resend_wait = second_factor.seconds_until_resend(user) if method == "email" else 0
-    return render(
-        request,
-        "accounts/login_2fa.html",
-        {
-            "form": code_form,
-            "recovery_form": recovery_form,
-            "method": method,
-            "other_methods": [
-                m for m in second_factor.methods(pending) if m not in (method, "recovery")
-            ],
-            "recovery_accepted": "recovery" in pending.state.get("accepted", []),
-            "enrolling": second_factor.needs_enrolment(pending),
-            "email": user.email,
-            "code_waiting": method != "email" or second_factor.code_is_waiting(request, user),
-            "expires_minutes": second_factor.CODE_LIFETIME.seconds // 60,
-            "locked": in_words(wait) if (wait := second_factor.seconds_locked(user)) else "",
-            "wait": resend_wait,
-            "wait_words": in_words(resend_wait),
-        },
-        status=400 if code_form.errors or recovery_form.errors else 200,
-    )
-
-
-def _second_step_action(
-    request: HttpRequest,
-    pending: login_flow.PendingSignIn,
-    user,
-    action: str,
-    code_form: SecondStepCodeForm,
-    recovery_form: RecoveryCodeForm,
-) -> HttpResponse | None:
-    """Do what a POST of the second step asks; None shows the page with the form's errors."""
-    if action == "cancel":
-        login_flow.cancel(request)
-        messages.info(request, "Sign-in cancelled.")
-        return redirect("accounts:login")
-    if action == "resend":
-        waiting = second_factor.code_is_waiting(request, user)
-        outcome = second_factor.send_new_code(request, pending, user)
-        tell_send_outcome(request, outcome, user.email, none_waiting=not waiting)
-        return redirect("accounts:login_2fa")
-    if action == "switch":
-        method = request.POST.get("method", "")
-        outcome = second_factor.switch_method(request, pending, user, method)
-        tell_send_outcome(request, outcome, none_waiting=True)
-        return redirect("accounts:login_2fa")
-    if action == "verify" and code_form.is_valid():
-        if not code_form.is_for(user.email):
-            code_form.refuse_other_address(user.email, code="other_account")
-            return refused_code(request, code_form, "accounts:login_2fa")
-        result = second_factor.check_code(request, pending, user, code_form.cleaned_data["code"])
-        if result.accepted:
-            browser_trust.wish(pending, code_form.cleaned_data["trust_browser"])  # trust
-            return redirect(login_flow.pass_second_factor(request, pending, user))
-        code_form.add_check_error(
-            _second_step_error(pending, result.outcome), result.attempts_left, result.wait_seconds
-        )
-        return refused_code(request, code_form, "accounts:login_2fa")
-    if action == "recovery" and recovery_form.is_valid():
-        outcome, number = second_factor.use_recovery_code(
-            pending, user, recovery_form.cleaned_data["recovery_code"]
-        )
-        if outcome is second_factor.Outcome.PASSED:
-            browser_trust.wish(pending, recovery_form.cleaned_data["trust_browser"])  # trust
-            messages.warning(
-                request,
-                f"You signed in with a recovery code. {number} of them are left; make new ones "
-                "on the Security page if you are running out.",
-            )
-            return redirect(login_flow.pass_second_factor(request, pending, user))
-        message = (
-            ERRORS["second_step_locked"].format(when=in_words(number))
-            if outcome is second_factor.Outcome.LOCKED
-            else ERRORS["recovery_refused"]
-        )
-        recovery_form.add_error("recovery_code", message)
-        return refused_code(request, recovery_form, "accounts:login_2fa")
-    return None
-
-
-def _second_step_error(pending, outcome: str) -> str:
-    if outcome == "locked":
-        return "second_step_locked"
-    if outcome == "incorrect" and pending.state.get("method") == "totp":
-        return "totp_incorrect"
-    return outcome
-
-
-@sensitive_post_parameters("code")
-@never_cache
-@require_http_methods(["GET", "POST"])
-@rate_limit("two_factor")
-def login_enrol_view(request: HttpRequest) -> HttpResponse:
-    """Set up the authenticator app that the site requires, inside the pending sign-in."""
-    pending, user = _pending_user(request)
-    if pending is None:
-        return _sign_in_again(request)
-    if not login_flow.may_enrol(pending):
-        return redirect("accounts:login_2fa")
-    form = TotpCodeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        codes = two_factor.confirm_enrolment(user, form.cleaned_data["code"])
-        if codes is not None:
-            landing = login_flow.finish(request, pending, user)
-            return render(
-                request, "accounts/login_enrolled.html", {"codes": codes, "landing": landing}
-            )
-        form.add_error("code", SECURITY_ERRORS["code_refused"])
-    enrolment = two_factor.pending_enrolment(user)
-    if enrolment is None:  # set up meanwhile (or removed) elsewhere
-        login_flow.cancel(request)
-        if two_factor.active_authenticator(user) is not None:
-            messages.info(request, "An authenticator app is already set up. Sign in again with it.")
-            return redirect("accounts:login")
-        return _sign_in_again(request)
-    return render(
-        request,
-        "accounts/login_enrol.html",
-        {"form": form, "enrolment": enrolment},
-        status=400 if form.errors else 200,
-    )
-
-
 @require_http_methods(["GET", "POST"])
 def logout_view(request: HttpRequest) -> HttpResponse:
     """Sign out on POST; a GET only asks for confirmation, so a link cannot sign anyone out."""
@@ -411,20 +240,3 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
             self.request, "Your password has been changed. Sign in with your new password."
         )
         return response
-
-
-@never_cache
-@require_http_methods(["GET", "POST"])
-def app_required_view(request: HttpRequest) -> HttpResponse:
-    """Explain that staff pages need a sign-in with the app; POST signs out to sign in again."""
-    next_url = requested_next(request)
-    if request.method == "POST":
-        logout(request)
-        return redirect_to_login(next_url or reverse("admin:index"))
-    if not request.user.is_authenticated:
-        return redirect_to_login(next_url or reverse("admin:index"))
-    return render(
-        request,
-        "accounts/app_required.html",
-        {"next": next_url, "has_app": two_factor.active_authenticator(request.user) is not None},
-    )

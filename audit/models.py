@@ -21,6 +21,8 @@ class AuditEvent(models.Model):
         TWO_FACTOR_PASSED = "two_factor_passed", "Passed the second factor"
         TWO_FACTOR_FAILED = "two_factor_failed", "Second factor failed"
         TWO_FACTOR_LOCKED = "two_factor_locked", "Second factor locked"
+        EMAIL_CHANGE_LOCKED = "email_change_locked", "E-mail change locked"
+        REENROLMENT_LOCKED = "reenrolment_locked", "Authenticator set-up locked"
         PASSWORD_RESET_REQUESTED = "password_reset_requested", "Asked for a password reset"
         PASSWORD_RESET_COMPLETED = "password_reset_completed", "Reset the password"
         PASSWORD_CHANGED = "password_changed", "Changed the password"

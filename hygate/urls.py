@@ -1,23 +1,23 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from accounts.security_views import security_settings_view
+from accounts import urls as accounts_urls
 from audit.views import audit_log_view
 from emailing.webhooks import resend_webhook_view
 from hygate import views
 from organisations.views import invitation_view
-from twofactor.trust_views import stop_trusting_view  # trust
+from twofactor import urls as twofactor_urls
+from twofactor.views import security_settings_view
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
-    path("accounts/", include("accounts.urls")),
+    # One namespace, "accounts", for the account's pages and its two-factor pages.
+    path(
+        "accounts/",
+        include((accounts_urls.urlpatterns + twofactor_urls.urlpatterns, "accounts")),
+    ),
     path("settings/", include("emailing.urls")),
     path("settings/security/", security_settings_view, name="security_settings"),
-    path(  # trust
-        "accounts/security/browsers/<int:browser_id>/stop/",
-        stop_trusting_view,
-        name="stop_trusting_browser",
-    ),
     path("settings/audit/", audit_log_view, name="audit_log"),
     path("orgs/", include("organisations.urls")),
     path("invitations/<str:token>/", invitation_view, name="invitation"),

@@ -13,18 +13,17 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from accounts import staff_access
-from accounts.flows import two_factor
 from core.access import refuse_staff_session
 from core.redirects import requested_next
 from emailing import config
 from emailing.models import Provider
+from twofactor import policy, staff_access
 
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     """Show the signed-in user who they are and where to go next."""
-    second_step = two_factor.required_for(request.user)
+    second_step = policy.required_for(request.user)
     return render(request, "dashboard.html", {"two_factor_on": second_step is not None})
 
 

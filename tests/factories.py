@@ -5,7 +5,6 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
-from accounts import recovery, totp
 from accounts.models import User
 from core.crypto import encrypt
 from emailing.models import EmailSettings
@@ -17,6 +16,7 @@ from organisations.models import (
     Role,
     hash_token,
 )
+from twofactor import recovery_codes, totp
 from twofactor.models import Authenticator, RecoveryCode, SecurityPolicy
 
 DEFAULT_PASSWORD = "correct horse battery staple"
@@ -87,7 +87,7 @@ class RecoveryCodeFactory(factory.django.DjangoModelFactory):
         code = "abcde-fghij"
 
     user = factory.SubFactory(UserFactory)
-    code_hash = factory.LazyAttribute(lambda o: make_password(recovery.normalise(o.code)))
+    code_hash = factory.LazyAttribute(lambda o: make_password(recovery_codes.normalise(o.code)))
 
 
 class SecurityPolicyFactory(factory.django.DjangoModelFactory):

@@ -13,13 +13,16 @@ never the step-up before security changes.
 Trust ends with the password (any new password, however set), with every bulk sign-out
 (accounts.signals.sessions_ended: "end all other sessions", a password change or reset,
 an operator's), with a staff two-factor reset, and one browser at a time from the
-security page. accounts reaches this module only through accounts.browser_trust.
+security page. The box to tick sits in the second step's code forms (twofactor.forms);
+the wish waits in the pending sign-in until the sign-in completes (after the set-up of a
+required app, if there is one), so the trust is given for the step actually passed.
 """
 
 import hashlib
 import secrets
 from collections.abc import Callable
 
+from django import forms
 from django.conf import settings
 from django.core import signing
 from django.db.models import QuerySet
@@ -27,16 +30,18 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
-from accounts import browser_trust
-from accounts.flows import two_factor
-from accounts.flows.two_factor import Method, Requirement
 from accounts.models import User
+from accounts.process import SessionProcess
 from audit.events import Action, record
 from core.ratelimit import client_ip
+from twofactor import policy
 from twofactor.models import TrustedBrowser
+from twofactor.policy import Method, Requirement
 
 COOKIE_NAME = "hygate_trust"
-LIFETIME = timezone.timedelta(days=browser_trust.DAYS)
+DAYS = 30
+LIFETIME = timezone.timedelta(days=DAYS)
+WISH_KEY = "trust_browser"
 # Accounts trusted in one browser (the cookie keeps the newest), and browsers per account
 # (past this many, the oldest trust ends: whoever passes the second step cannot pile rows).
 MAX_TOKENS_PER_COOKIE = 5
@@ -85,7 +90,7 @@ def current(request: HttpRequest, user: User) -> TrustedBrowser | None:
 
 
 def _still_accepted(user: User, method: str, requirement: str) -> bool:
-    accepted = two_factor.accepted_methods(user, requirement)
+    accepted = policy.accepted_methods(user, requirement)
     if method == Method.RECOVERY:  # the app's own fallback: trusted as the app is
         return Method.TOTP.value in accepted
     return method in accepted
@@ -97,7 +102,7 @@ def skip_second_step(request: HttpRequest, user: User) -> str:
     "" when no second step applies (nothing to skip), when a required app is still to be
     set up, or when the browser holds no live trust for a step the policy still accepts.
     """
-    requirement = two_factor.required_for(user)
+    requirement = policy.required_for(user)
     if requirement is None or requirement == Requirement.ENROL:
         return ""
     row = current(request, user)
@@ -114,6 +119,32 @@ def skip_second_step(request: HttpRequest, user: User) -> str:
         trusted_browser=row.pk,
     )
     return row.method
+
+
+def checkbox(element_id: str) -> forms.BooleanField:
+    """The unticked "Trust this browser" box of a second-step form."""
+    return forms.BooleanField(
+        label=f"Trust this browser for {DAYS} days",
+        required=False,
+        help_text=(
+            "You will still type your password here, but not a code. Leave it unticked on a "
+            "computer that others use."
+        ),
+        widget=forms.CheckboxInput(attrs={"id": element_id}),
+    )
+
+
+def wish(pending: SessionProcess, ticked: bool) -> None:
+    """Remember whether the box was ticked with the code that passed."""
+    pending.state[WISH_KEY] = bool(ticked)
+    pending.save()
+
+
+def grant_if_wished(request: HttpRequest, pending: SessionProcess, user: User) -> None:
+    """Trust this browser for the step this sign-in passed, if the box was ticked."""
+    method = pending.state.get("passed_with", "")
+    if pending.state.get(WISH_KEY) is True and method:
+        trust_browser(request, user, method)
 
 
 def _ip(request: HttpRequest) -> str | None:
@@ -155,7 +186,7 @@ def trust_browser(request: HttpRequest, user: User, method: str) -> TrustedBrows
     kept = [t for t in _tokens(request) if _digest(t) in others]
     tokens = [token, *kept][:MAX_TOKENS_PER_COOKIE]
     request.hygate_trust_cookie = signing.dumps(tokens, salt=_SALT)
-    record(request, Action.BROWSER_TRUSTED, actor=user, target=user, method=method, days=30)
+    record(request, Action.BROWSER_TRUSTED, actor=user, target=user, method=method, days=DAYS)
     return row
 
 

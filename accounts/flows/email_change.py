@@ -33,9 +33,9 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import sessions
+from accounts import factors, sessions
 from accounts.codes import CheckResult
-from accounts.flows import password_reset, reauthentication, two_factor
+from accounts.flows import password_reset, reauthentication
 from accounts.models import EmailCode, User
 from accounts.notices import send_account_notice
 from accounts.process import CodeProcess, SendOutcome
@@ -120,9 +120,6 @@ class EmailChange(CodeProcess):
             # way: a lock notice for free addresses only would name the taken ones.
             self.on_locked(self.request.user)
         return result
-
-    def on_locked(self, user: User) -> None:
-        send_message("code_lock", user.email, {"what": "changing your e-mail address", "hours": 1})
 
 
 def next_change_allowed_at(user: User) -> datetime | None:
@@ -277,6 +274,6 @@ def undo(request: HttpRequest, token: str) -> Result:
     # Whoever moved the address may have set up an app of their own, from the step-up on:
     # left in place, it would keep the owner out once the password is reset. An app from
     # before that step-up is the owner's (or the mover's proof of it), and stays.
-    two_factor.remove_factors_added_since(user, datetime.fromtimestamp(data["since"], tz=UTC))
+    factors.remove_added_since(user, datetime.fromtimestamp(data["since"], tz=UTC))
     password_reset.send_reset_link(user)
     return Result.CHANGED

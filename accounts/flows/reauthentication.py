@@ -19,11 +19,9 @@ from enum import StrEnum
 from django.contrib.auth import update_session_auth_hash
 from django.http import HttpRequest
 
-from accounts import codes, recovery, sessions
-from accounts.codes import CheckResult, CodeCheck
-from accounts.flows import second_factor, two_factor
-from accounts.flows.two_factor import Requirement
-from accounts.models import User
+from accounts import codes, factors, sessions
+from accounts.codes import CodeCheck
+from accounts.models import EmailCode, User
 from accounts.process import CodeProcess, SendOutcome
 from audit.events import Action, record
 from emailing.messages import Delivery, send_message
@@ -33,6 +31,8 @@ SESSION_KEY = "hygate.reauthenticated_at"
 EMAIL_CODE_KEY = "hygate.reauthenticated_with_email_code"
 LIFETIME_SECONDS = 5 * 60
 CODE_LIFETIME = timedelta(minutes=5)
+# The step-up's codes spend the sign-in's second-step budget: no side door around its lock.
+PURPOSE = EmailCode.Purpose.SIGN_IN
 
 
 class Outcome(StrEnum):
@@ -54,9 +54,9 @@ class StepUpCode(CodeProcess):
 
     session_key = "hygate.step_up_code"
     lifetime = timedelta(minutes=10)
-    purpose = second_factor.PURPOSE
+    purpose = PURPOSE
     code_lifetime = CODE_LIFETIME
-    resend_cooldown = second_factor.RESEND_COOLDOWN
+    resend_cooldown = timedelta(seconds=30)
 
     def accepts(self, user: User) -> bool:
         return user.is_active and user.pk == self.request.user.pk and self.password_unchanged(user)
@@ -71,18 +71,15 @@ class StepUpCode(CodeProcess):
             {"user": user, "code": code, "expires_minutes": CODE_LIFETIME.seconds // 60},
         )
 
-    def on_locked(self, user: User) -> None:
-        second_factor.send_lock_notice(user)
-
 
 def needs_email_code(user: User) -> bool:
     """Say whether the user's step-up asks for a code e-mailed for it (their sign-in does)."""
-    return two_factor.required_for(user) == Requirement.EMAIL
+    return factors.step_up_factor().asks_email_code(user)
 
 
 def needs_second_factor(user: User) -> bool:
     """Say whether the user's step-up asks for an authenticator or recovery code too."""
-    return not needs_email_code(user) and two_factor.active_authenticator(user) is not None
+    return not needs_email_code(user) and factors.step_up_factor().asks_app_code(user)
 
 
 def send_code(request: HttpRequest) -> SendOutcome:
@@ -108,7 +105,7 @@ def code_waiting(request: HttpRequest) -> StepUpCode | None:
 def _check_email_code(request: HttpRequest, user: User, code: str) -> tuple[Outcome, int]:
     process = StepUpCode.resume(request)
     if not code or process is None:
-        if locked := codes.seconds_locked(user.pk, second_factor.PURPOSE):
+        if locked := codes.seconds_locked(user.pk, PURPOSE):
             return Outcome.LOCKED, locked
         return Outcome.CODE_NEEDED, 0
     result = process.check_code(code)
@@ -120,22 +117,6 @@ def _check_email_code(request: HttpRequest, user: User, code: str) -> tuple[Outc
     if result.outcome is CodeCheck.LOCKED:
         return Outcome.LOCKED, result.wait_seconds
     return Outcome.WRONG_CODE, 0
-
-
-def _check_second_factor(user: User, code: str, recovery_code: str) -> CheckResult:
-    def check() -> CheckResult:
-        if code and two_factor.verify_totp(user, code):
-            return CheckResult(CodeCheck.ACCEPTED)
-        if recovery_code and two_factor.use_recovery_code(user, recovery_code) is not None:
-            return CheckResult(CodeCheck.ACCEPTED)
-        return CheckResult(CodeCheck.INCORRECT, counted=True)
-
-    result = codes.check_within_budget(user.pk, second_factor.PURPOSE, check)
-    if result.counted or result.locked_now:
-        record(None, Action.TWO_FACTOR_FAILED, actor=user, target=user, method="step_up")
-    if result.locked_now:
-        second_factor.send_lock_notice(user)
-    return result
 
 
 def confirm_identity(
@@ -164,13 +145,14 @@ def confirm_identity(
     if needs_email_code(user) and (fresh_email_code or not passed_with_email_code(request)):
         return _check_email_code(request, user, code)
     if needs_second_factor(user):
-        if recovery_code and not recovery.looks_like_code(recovery_code):
+        factor = factors.step_up_factor()
+        if recovery_code and not factor.looks_like_recovery_code(recovery_code):
             recovery_code = ""
         if not code and not recovery_code:
-            if locked := codes.seconds_locked(user.pk, second_factor.PURPOSE):
+            if locked := codes.seconds_locked(user.pk, PURPOSE):
                 return Outcome.LOCKED, locked
             return Outcome.CODE_NEEDED, 0
-        result = _check_second_factor(user, code, recovery_code)
+        result = factor.check(user, code, recovery_code)
         if result.outcome is CodeCheck.LOCKED:
             return Outcome.LOCKED, result.wait_seconds
         if not result.accepted:
@@ -202,8 +184,8 @@ def open_window(request: HttpRequest, *, with_email_code: bool, with_app_code: b
     request.session[EMAIL_CODE_KEY] = with_email_code
     if needs_second_factor(request.user):
         # The app (or one of its recovery codes) was just proven in this session.
-        step = two_factor.Method.TOTP if with_app_code else two_factor.Method.RECOVERY
-        sessions.note_second_step(request, step.value)
+        step = factors.step_up_factor().step_name(with_app_code=with_app_code)
+        sessions.note_second_step(request, step)
 
 
 def is_recent(request: HttpRequest) -> bool:

@@ -63,14 +63,6 @@ class EmailVerification(CodeProcess):
         owner = User.objects.filter(pk=self.budget_id).first()
         return send_account_exists_notice(owner) if owner else Delivery(sent=True)
 
-    def on_locked(self, user: User) -> None:
-        record(self.request, Action.VERIFICATION_LOCKED, target=user)
-        send_message(
-            "code_lock",
-            user.email,
-            {"what": "confirming this e-mail address", "hours": 1},
-        )
-
 
 def send_verification_code(user: User, code: str) -> Delivery:
     """E-mail a verification code; nothing the sign-up typed goes into it (item: no lures)."""

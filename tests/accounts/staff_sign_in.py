@@ -3,9 +3,9 @@
 from django.test import Client
 from django.urls import reverse
 
-from accounts import totp
 from tests.accounts.totp_app import app_code
 from tests.factories import DEFAULT_PASSWORD, AuthenticatorFactory
+from twofactor import totp
 
 
 def sign_in_with_app(client: Client, user) -> str:

@@ -9,11 +9,11 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.flows import two_factor
 from accounts.models import User, UserSession
 from tests.accounts.totp_app import app_code, shown_secret
 from tests.factories import DEFAULT_PASSWORD, AuthenticatorFactory, UserFactory
 from tests.mailbox import code_in, link_in
+from twofactor import authenticators
 from twofactor.models import Authenticator, RecoveryCode
 
 CHANGE = reverse("accounts:email_change")
@@ -154,7 +154,7 @@ def test_signing_up_with_the_owners_old_address_does_not_kill_the_undo_link(outb
 def test_every_change_to_how_the_account_signs_in_asks_for_the_step_up_posts_included(outbox):
     authenticator = AuthenticatorFactory()
     mia = authenticator.user
-    two_factor.regenerate_recovery_codes(mia)
+    authenticators.regenerate_recovery_codes(mia)
     recovery_before = set(RecoveryCode.objects.filter(user=mia).values_list("code_hash", flat=True))
     laptop = Client()
     laptop.force_login(mia)

@@ -8,7 +8,6 @@ from django.db import connection, connections
 from django.test import Client
 from django.urls import reverse
 
-from accounts import totp
 from accounts.models import CodeBudget, EmailCode
 from tests.factories import (
     DEFAULT_PASSWORD,
@@ -18,6 +17,7 @@ from tests.factories import (
     UserFactory,
 )
 from tests.mailbox import code_in, link_in
+from twofactor import totp
 from twofactor.models import Authenticator
 
 LOGIN = reverse("accounts:login")

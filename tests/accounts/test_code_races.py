@@ -6,7 +6,14 @@ from datetime import timedelta
 import pytest
 from django.db import connection, connections
 
-from accounts.codes import CodeCheck, check_email_code, claim_send, issue_email_code, record_failure
+from accounts.codes import (
+    CheckResult,
+    CodeCheck,
+    check_email_code,
+    check_within_budget,
+    claim_send,
+    issue_email_code,
+)
 from accounts.models import CodeBudget, EmailCode
 from tests.factories import UserFactory
 
@@ -73,12 +80,18 @@ def test_codes_asked_for_at_once_from_many_sessions_leave_one_at_a_time():
     assert CodeBudget.objects.get(user=user).sends == 1
 
 
+def wrong() -> CheckResult:
+    return CheckResult(CodeCheck.INCORRECT, counted=True)
+
+
 def test_a_burst_of_wrong_codes_locks_the_step_once():
     user = UserFactory(unverified=True)
     CodeBudget.objects.create(user=user, purpose=PURPOSE)
 
     with ThreadPoolExecutor(max_workers=20) as pool:
-        locked = list(pool.map(lambda _: in_thread(record_failure, user.pk, PURPOSE), range(20)))
+        results = list(
+            pool.map(lambda _: in_thread(check_within_budget, user.pk, PURPOSE, wrong), range(20))
+        )
 
-    assert locked.count(True) == 1
+    assert [result.locked_now for result in results].count(True) == 1
     assert CodeBudget.objects.get(user=user).locked_until is not None

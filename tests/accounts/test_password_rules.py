@@ -298,14 +298,14 @@ def test_a_fresh_database_holds_no_account_at_all():
 
 def test_codes_and_secrets_do_not_follow_a_seeded_random_generator():
     """Codes come from the operating system's CSPRNG (`secrets`), not from `random`."""
-    from accounts import recovery, totp
     from accounts.codes import generate_code
+    from twofactor import recovery_codes, totp
 
     def draw():
         random.seed(1234)
         return (
             [generate_code() for _ in range(5)],
-            [recovery._new_code() for _ in range(5)],
+            [recovery_codes._new_code() for _ in range(5)],
             totp.new_secret(),
         )
 

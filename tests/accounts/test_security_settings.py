@@ -160,7 +160,7 @@ def test_two_factor_status_prints_the_policy_and_the_methods_in_use(capsys):
 def test_each_policy_is_a_radio_button_with_a_hint_that_says_what_it_means(client):
     from django.utils.html import escape
 
-    from accounts.security_forms import POLICY_HELP
+    from twofactor.forms import POLICY_HELP
 
     SecurityPolicyFactory(two_factor_policy="either")
     client.force_login(UserFactory(staff=True, is_superuser=True))

@@ -5,12 +5,12 @@ import time_machine
 from django.test import Client
 from django.urls import reverse
 
-from accounts.flows import two_factor
 from accounts.models import User
 from tests.accounts.staff_sign_in import sign_in_with_app
 from tests.accounts.totp_app import app_code, shown_recovery_codes, shown_secret
 from tests.factories import DEFAULT_PASSWORD, AuthenticatorFactory, UserFactory
 from tests.mailbox import code_in
+from twofactor import authenticators
 from twofactor.models import Authenticator
 
 LOGIN = reverse("accounts:login")
@@ -83,7 +83,7 @@ def test_after_a_staff_reset_setting_up_an_app_needs_the_password_and_an_emailed
     client, outbox
 ):
     mia = AuthenticatorFactory(user=UserFactory(email="mia@example.com")).user
-    two_factor.staff_reset(mia, UserFactory(staff=True))
+    authenticators.staff_reset(mia, UserFactory(staff=True))
     assert User.objects.get(pk=mia.pk).two_factor_reset_at is not None
     outbox.clear()
     client.force_login(mia)
@@ -117,7 +117,7 @@ def test_after_a_staff_reset_setting_up_an_app_needs_the_password_and_an_emailed
 
 def test_the_emailed_code_belongs_to_the_session_that_asked(client, outbox):
     mia = UserFactory()
-    two_factor.staff_reset(mia, UserFactory(staff=True))
+    authenticators.staff_reset(mia, UserFactory(staff=True))
     outbox.clear()
     client.force_login(mia)
     client.post(PASSWORD, {"password": DEFAULT_PASSWORD, "next": ENROL})

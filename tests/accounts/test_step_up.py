@@ -7,10 +7,10 @@ import time_machine
 from django.test import Client
 from django.urls import reverse
 
-from accounts.flows import two_factor
 from audit.models import AuditEvent
 from tests.accounts.totp_app import app_code
 from tests.factories import DEFAULT_PASSWORD, AuthenticatorFactory, UserFactory
+from twofactor import authenticators
 from twofactor.models import Authenticator
 
 PASSWORD = reverse("accounts:security_reauthenticate")
@@ -60,7 +60,7 @@ def test_with_an_authenticator_the_password_alone_is_not_enough(client, enrolled
 
 
 def test_a_recovery_code_passes_the_step_up_once(client, enrolled, outbox):
-    [first, *_] = two_factor.regenerate_recovery_codes(enrolled.user)
+    [first, *_] = authenticators.regenerate_recovery_codes(enrolled.user)
 
     assert step_up(client, REMOVE, recovery_code=first)["Location"] == REMOVE
     other = Client()

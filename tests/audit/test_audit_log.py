@@ -12,7 +12,6 @@ from django.db import connection, transaction
 from django.test import Client
 from django.urls import reverse
 
-from accounts.flows import two_factor
 from audit.events import Action, record
 from audit.models import AuditEvent
 from organisations.models import Invitation, Role
@@ -24,6 +23,7 @@ from tests.factories import (
     UserFactory,
 )
 from tests.fakes.resend_api import Failure
+from twofactor import authenticators
 
 AUDIT = reverse("audit_log")
 LOGIN = reverse("accounts:login")
@@ -176,10 +176,10 @@ def test_a_new_webhook_secret_and_a_lifted_suppression_are_in_the_log(client):
 def test_method_changes_and_staff_resets_are_recorded():
     member, staff = UserFactory(), UserFactory(staff=True)
     AuthenticatorFactory(user=member)
-    two_factor.regenerate_recovery_codes(member)
-    two_factor.remove_authenticator(member)
+    authenticators.regenerate_recovery_codes(member)
+    authenticators.remove_authenticator(member)
     AuthenticatorFactory(user=member)
-    two_factor.staff_reset(member, staff)
+    authenticators.staff_reset(member, staff)
 
     events = AuditEvent.objects.filter(target_user=member).order_by("pk")
     assert [(e.action, e.actor) for e in events] == [

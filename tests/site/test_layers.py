@@ -24,19 +24,6 @@ LAYERS = [
 ]
 RANK = {app: rank for rank, apps in enumerate(LAYERS) for app in apps}
 
-# Modules of accounts that still import two-factor code while it moves to twofactor/ (issue
-# 17, part 1): this set only shrinks, and is empty when the move is done.
-STILL_TO_MOVE = {
-    "accounts.checks",
-    "accounts.flows.disown_authenticator",
-    "accounts.flows.two_factor",
-    "accounts.management.commands.two_factor_status",
-    "accounts.recovery",
-    "accounts.security_forms",
-    "accounts.security_views",
-    "accounts.totp",
-}
-
 
 def modules() -> dict[str, Path]:
     """Every module of the apps, by dotted name (migrations left out)."""
@@ -97,9 +84,7 @@ def test_no_app_imports_upward_or_sideways(app):
         for module, targets in GRAPH.items()
         if app_of(module) == app
         for target in targets
-        if app_of(target) != app
-        and RANK[app_of(target)] >= RANK[app]
-        and module not in STILL_TO_MOVE
+        if app_of(target) != app and RANK[app_of(target)] >= RANK[app]
     )
     assert wrong == []
 

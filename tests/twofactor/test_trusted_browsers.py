@@ -228,7 +228,7 @@ def test_the_security_page_lists_trusted_browsers_and_stops_trusting_one(outbox)
         assert "expires 25 Dec 2026" in page
 
         phone_row = TrustedBrowser.objects.get(ip_address="198.51.100.4")
-        stop = reverse("stop_trusting_browser", args=[phone_row.pk])
+        stop = reverse("accounts:security_stop_trusting", args=[phone_row.pk])
         assert laptop.get(stop).status_code == 405  # a link cannot do it: POST only
         assert laptop.post(stop)["Location"] == SECURITY  # no step-up: it only takes away
         assert "198.51.100.4" not in trusted_section(laptop.get(SECURITY))
@@ -245,7 +245,7 @@ def test_nobody_stops_trusting_someone_elses_browser(client, outbox):
     client.force_login(noah)
 
     row = TrustedBrowser.objects.get(user=mia)
-    client.post(reverse("stop_trusting_browser", args=[row.pk]))
+    client.post(reverse("accounts:security_stop_trusting", args=[row.pk]))
 
     assert TrustedBrowser.objects.filter(pk=row.pk).exists()
 

@@ -11,8 +11,8 @@ here: a stranger who once saw it must not get the owner to confirm it.
 from django.http import HttpRequest
 from django.utils.crypto import constant_time_compare, salted_hmac
 
-from accounts.flows import two_factor
-from accounts.flows.two_factor import Enrolment
+from twofactor import authenticators
+from twofactor.authenticators import Enrolment
 
 SESSION_KEY = "hygate.app_setup"
 _SALT = "hygate.accounts.app_setup"
@@ -24,14 +24,14 @@ def _digest(enrolment: Enrolment) -> str:
 
 def start(request: HttpRequest) -> Enrolment:
     """Make a new key for the signed-in user and remember in this session that it is theirs."""
-    enrolment = two_factor.begin_enrolment(request.user)
+    enrolment = authenticators.begin_enrolment(request.user)
     request.session[SESSION_KEY] = _digest(enrolment)
     return enrolment
 
 
 def current(request: HttpRequest) -> Enrolment:
     """Return the key this session is setting up, starting one if it has none yet."""
-    pending = two_factor.pending_enrolment(request.user)
+    pending = authenticators.pending_enrolment(request.user)
     shown = request.session.get(SESSION_KEY)
     if (
         pending is not None

@@ -1,7 +1,8 @@
 """The second step of signing in: an e-mailed code, an authenticator's code or a recovery code.
 
-It runs inside a pending sign-in (accounts.flows.login), before any session exists. What it
-asks for comes from the site policy (`two_factor.required_for`). E-mailed codes are one more
+It runs inside a pending sign-in (accounts.flows.login, which asks for it through
+accounts.factors), before any session exists. What it
+asks for comes from the site policy (`policy.required_for`). E-mailed codes are one more
 `CodeProcess` (6 digits, 5 minutes, 3 tries, a new one for each sign-in, 30 s between two),
 and every wrong code of any kind, e-mailed, authenticator or recovery, spends the same
 budget: 10 wrong in an hour lock the account's second step for an hour and e-mail its
@@ -13,20 +14,25 @@ an e-mailed code has shown that they read the account's mail: a password alone n
 sets the second factor of an account.
 """
 
-from collections.abc import Callable
+from contextlib import suppress
 from datetime import timedelta
 from enum import StrEnum
 
 from django.http import HttpRequest
+from django.urls import reverse
 
-from accounts import codes, recovery
+from accounts import codes
 from accounts.codes import CheckResult, CodeCheck
-from accounts.flows import two_factor
-from accounts.flows.two_factor import Method, Requirement
+from accounts.factors import NextStep
+from accounts.flows import login as login_flow
+from accounts.flows.login import PendingSignIn
 from accounts.models import EmailCode, User
 from accounts.process import CodeProcess, SendOutcome, SessionProcess
 from audit.events import Action, record
 from emailing.messages import Delivery, send_message
+from twofactor import authenticators, policy, recovery_codes, trust
+from twofactor.policy import Method, Requirement
+from twofactor.verify import check_second_factor
 
 PURPOSE = EmailCode.Purpose.SIGN_IN
 CODE_LIFETIME = timedelta(minutes=5)
@@ -52,9 +58,6 @@ class SignInCode(CodeProcess):
             {"user": user, "code": code, "expires_minutes": CODE_LIFETIME.seconds // 60},
         )
 
-    def on_locked(self, user: User) -> None:
-        send_lock_notice(user)
-
 
 class Outcome(StrEnum):
     """What typing a code at the second step did."""
@@ -62,14 +65,6 @@ class Outcome(StrEnum):
     PASSED = "passed"
     REFUSED = "refused"
     LOCKED = "locked"
-
-
-def send_lock_notice(user: User) -> Delivery:
-    """Record the lock and tell the owner that their second step is locked."""
-    record(None, Action.TWO_FACTOR_LOCKED, actor=user, target=user)
-    return send_message(
-        "code_lock", user.email, {"what": "signing in (the second step)", "hours": 1}
-    )
 
 
 def methods(pending: SessionProcess) -> list[str]:
@@ -89,10 +84,10 @@ def start(
     sign-up code was just confirmed), an e-mailed code would prove nothing new: it is
     taken as passed, and a required authenticator is set up at once.
     """
-    requirement = two_factor.required_for(user)
+    requirement = policy.required_for(user)
     if requirement is None or (inbox_proven and requirement == Requirement.EMAIL):
         return False, None
-    accepted = sorted(two_factor.accepted_methods(user, requirement))
+    accepted = sorted(policy.accepted_methods(user, requirement))
     if requirement == Requirement.ENROL:
         accepted = [Method.EMAIL.value]  # the inbox first, then the new authenticator
     method = Method.TOTP.value if Method.TOTP.value in accepted else Method.EMAIL.value
@@ -184,29 +179,12 @@ def seconds_until_resend(user: User) -> int:
     )
 
 
-def _within_budget(
-    pending: SessionProcess, user: User, method: str, check: Callable[[], CheckResult]
-) -> CheckResult:
-    """Run a check under the account's second-step budget; record it; tell the owner of a lock."""
-    result = codes.check_within_budget(user.pk, PURPOSE, check)
-    _record_check(pending, user, method, result)
-    if result.locked_now:
-        send_lock_notice(user)
-    return result
-
-
-def _record_check(pending: SessionProcess, user: User, method: str, result: CheckResult) -> None:
+def _note_check(pending: SessionProcess, method: str, result: CheckResult) -> CheckResult:
+    """Remember which method passed this sign-in's second step."""
     if result.accepted:
         pending.state["passed_with"] = method
         pending.save()
-    elif result.counted or result.locked_now:
-        record(None, Action.TWO_FACTOR_FAILED, actor=user, target=user, method=method)
-
-
-def _check_totp(user: User, code: str) -> CheckResult:
-    if two_factor.verify_totp(user, code):
-        return CheckResult(CodeCheck.ACCEPTED)
-    return CheckResult(CodeCheck.INCORRECT, counted=True)
+    return result
 
 
 def check_code(request: HttpRequest, pending: SessionProcess, user: User, code: str) -> CheckResult:
@@ -216,14 +194,15 @@ def check_code(request: HttpRequest, pending: SessionProcess, user: User, code: 
     is not compared with anything and spends nothing.
     """
     if pending.state.get("method") == Method.TOTP:
-        return _within_budget(pending, user, Method.TOTP, lambda: _check_totp(user, code))
+        return _note_check(pending, Method.TOTP, check_second_factor(user, Method.TOTP, code))
     process = code_process(request, user)
     if process is None or not code_is_waiting(request, user):
         if locked := seconds_locked(user):
             return CheckResult(CodeCheck.LOCKED, wait_seconds=locked)
         return CheckResult(CodeCheck.MISSING)
-    result = process.check_code(code)
-    _record_check(pending, user, Method.EMAIL, result)
+    result = _note_check(pending, Method.EMAIL, process.check_code(code))
+    if not result.accepted and (result.counted or result.locked_now):
+        record(None, Action.TWO_FACTOR_FAILED, actor=user, target=user, method=Method.EMAIL)
     if result.accepted:
         process.end()
     return result
@@ -231,22 +210,12 @@ def check_code(request: HttpRequest, pending: SessionProcess, user: User, code: 
 
 def use_recovery_code(pending: SessionProcess, user: User, code: str) -> tuple[Outcome, int]:
     """Spend a recovery code at the second step; return the outcome and how many remain."""
-    left = 0
-
-    def check() -> CheckResult:
-        nonlocal left
-        remaining = two_factor.use_recovery_code(user, code)
-        if remaining is None:
-            return CheckResult(CodeCheck.INCORRECT, counted=True)
-        left = remaining
-        return CheckResult(CodeCheck.ACCEPTED)
-
-    if not recovery.looks_like_code(code):
+    if not recovery_codes.looks_like_code(code):
         locked = seconds_locked(user)
         return (Outcome.LOCKED, locked) if locked else (Outcome.REFUSED, 0)
-    result = _within_budget(pending, user, Method.RECOVERY, check)
+    result = _note_check(pending, Method.RECOVERY, check_second_factor(user, Method.RECOVERY, code))
     if result.accepted:
-        return Outcome.PASSED, left
+        return Outcome.PASSED, recovery_codes.remaining(user)
     if result.outcome is CodeCheck.LOCKED:
         return Outcome.LOCKED, result.wait_seconds
     return Outcome.REFUSED, 0
@@ -260,3 +229,61 @@ def needs_enrolment(pending: SessionProcess) -> bool:
 def end(request: HttpRequest) -> None:
     """Forget this sign-in's second-step state (with the pending sign-in it belongs to)."""
     SignInCode.discard(request)
+
+
+def pass_second_factor(request: HttpRequest, pending: PendingSignIn, user: User) -> str:
+    """The second step passed: set up the required authenticator first, or sign in.
+
+    The set-up gets a key of its own, made here (on the POST that proved the inbox): never
+    an unconfirmed one begun elsewhere, whose key someone else may have seen.
+    """
+    record(
+        request,
+        Action.TWO_FACTOR_PASSED,
+        actor=user,
+        target=user,
+        method=pending.state.get("passed_with", pending.state.get("method", "")),
+    )
+    if needs_enrolment(pending):
+        # Already enrolled meanwhile: the set-up page says to sign in with that app.
+        with suppress(authenticators.AlreadyEnrolled):
+            authenticators.begin_enrolment(user)
+        pending.state["inbox_confirmed"] = True
+        pending.save()
+        return reverse("accounts:login_enrol")
+    trust.grant_if_wished(request, pending, user)  # trust: the box was ticked with the code
+    return login_flow.finish(request, pending, user)
+
+
+def may_enrol(pending: PendingSignIn) -> bool:
+    """Say whether this sign-in may set up an authenticator now (its inbox code passed)."""
+    return needs_enrolment(pending) and pending.state.get("inbox_confirmed") is True
+
+
+def finish_after_enrolment(request: HttpRequest, pending: PendingSignIn, user: User) -> str:
+    """Sign in once the required app was set up, with a code from it: the app passed."""
+    pending.state["passed_with"] = Method.TOTP.value
+    trust.grant_if_wished(request, pending, user)  # trust: ticked with the inbox code before
+    return login_flow.finish(request, pending, user)
+
+
+class SecondStepOfSignIn:
+    """What accounts.factors asks of the sign-in's second step (installed in ready())."""
+
+    def begin(
+        self, request: HttpRequest, pending: PendingSignIn, user: User, *, inbox_proven: bool
+    ) -> NextStep | None:
+        # trust: a browser trusted at an earlier second step skips it (never the password).
+        if skipped := trust.skip_second_step(request, user):
+            pending.state["passed_with"] = skipped
+            pending.save()
+            return None
+        applies, sent = start(request, pending, user, inbox_proven=inbox_proven)
+        if not applies:
+            return None
+        if inbox_proven and needs_enrolment(pending):
+            return NextStep(pass_second_factor(request, pending, user))
+        return NextStep(reverse("accounts:login_2fa"), sent)
+
+    def end(self, request: HttpRequest) -> None:
+        end(request)

@@ -17,15 +17,15 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from accounts import sessions
-from accounts.flows import two_factor
-from accounts.flows.two_factor import Method, Policy
+from twofactor import policy
+from twofactor.policy import Method, Policy
 
 APP_STEPS = frozenset({Method.TOTP.value, Method.RECOVERY.value})
 
 
 def staff_must_use_app() -> bool:
     """Say whether staff must sign in with an authenticator app on this site."""
-    return settings.HYGATE_STAFF_REQUIRE_TOTP or two_factor.current_policy() == Policy.TOTP
+    return settings.HYGATE_STAFF_REQUIRE_TOTP or policy.current_policy() == Policy.TOTP
 
 
 def passed_app(request: HttpRequest) -> bool:

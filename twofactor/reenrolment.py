@@ -17,10 +17,11 @@ from datetime import timedelta
 from django.http import HttpRequest
 
 from accounts.codes import CheckResult
-from accounts.flows import reauthentication, two_factor
+from accounts.flows import reauthentication
 from accounts.models import EmailCode, User
 from accounts.process import CodeProcess, SendOutcome
 from emailing.messages import Delivery, send_message
+from twofactor import policy
 
 PURPOSE = EmailCode.Purpose.REENROL
 CODE_LIFETIME = timedelta(minutes=10)
@@ -44,7 +45,7 @@ class ReEnrolment(CodeProcess):
         return (
             user.is_active
             and user.pk == self.request.user.pk
-            and two_factor.active_authenticator(user) is None
+            and policy.active_authenticator(user) is None
             and self.password_unchanged(user)
         )
 
@@ -55,15 +56,10 @@ class ReEnrolment(CodeProcess):
             {"user": user, "code": code, "expires_minutes": CODE_LIFETIME.seconds // 60},
         )
 
-    def on_locked(self, user: User) -> None:
-        send_message(
-            "code_lock", user.email, {"what": "setting up an authenticator app", "hours": 1}
-        )
-
 
 def needs_inbox_code(request: HttpRequest) -> bool:
     """Say whether this user must still type an e-mailed code before setting up an app."""
-    if two_factor.active_authenticator(request.user) is not None:
+    if policy.active_authenticator(request.user) is not None:
         return False
     if reauthentication.passed_with_email_code(request):
         return False

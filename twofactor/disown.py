@@ -14,8 +14,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts import sessions
-from accounts.flows import two_factor
 from audit.events import Action, record
+from twofactor import authenticators, notices
 from twofactor.models import Authenticator, RecoveryCode
 
 
@@ -26,8 +26,8 @@ def pending(token: str) -> Authenticator | None:
     return (
         Authenticator.objects.select_related("user")
         .filter(
-            disown_token_hash=two_factor.token_hash(token),
-            confirmed_at__gt=timezone.now() - two_factor.DISOWN_LIFETIME,
+            disown_token_hash=authenticators.token_hash(token),
+            confirmed_at__gt=timezone.now() - notices.DISOWN_LIFETIME,
             user__is_active=True,
         )
         .first()
@@ -49,5 +49,5 @@ def disown(request: HttpRequest, token: str) -> bool:
         RecoveryCode.objects.filter(user=user).delete()
     record(request, Action.AUTHENTICATOR_DISOWNED, actor=None, target=user)
     sessions.end_all_sessions(request, user, reason="authenticator_disowned")
-    two_factor.send_notice(user, "authenticator_removed")
+    notices.send_notice(user, "authenticator_removed")
     return True

@@ -1,0 +1,63 @@
+"""The e-mails that tell a user their two-factor sign-in changed."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from emailing.messages import Delivery, send_message
+
+# How long the "this was not me" link in the notice of a new authenticator works.
+DISOWN_LIFETIME = timedelta(days=7)
+
+
+NOTICES = {
+    "authenticator_added": (
+        "an authenticator app was added",
+        "An authenticator app was set up for two-factor sign-in on your account, and new "
+        "recovery codes were made.",
+    ),
+    "authenticator_removed": (
+        "your authenticator app was removed",
+        "The authenticator app was removed from your account, with its recovery codes.",
+    ),
+    "recovery_codes_regenerated": (
+        "new recovery codes",
+        "New recovery codes were made for your account. The old ones no longer work.",
+    ),
+    "recovery_code_used": (
+        "a recovery code was used",
+        "A recovery code was used to sign in to your account. You have {remaining} left.",
+    ),
+    "staff_reset": (
+        "two-factor sign-in was reset",
+        "An administrator reset two-factor sign-in on your account: your authenticator app "
+        "and recovery codes were removed.",
+    ),
+}
+
+
+def send_notice(user: User, event: str, disown_url: str = "", **details: object) -> Delivery:
+    """E-mail the user that their two-factor sign-in changed (`event` is a key of NOTICES).
+
+    `disown_url` adds a "this was not me" link that removes what was added.
+    """
+    headline, detail = NOTICES[event]
+    return send_message(
+        "security_notice",
+        user.email,
+        {
+            "user": user,
+            "headline": headline,
+            "detail": detail.format(**details),
+            "when": timezone.now(),
+            "security_url": f"{settings.HYGATE_SITE_URL}{reverse('accounts:security')}",
+            "password_reset_url": (
+                f"{settings.HYGATE_SITE_URL}{reverse('accounts:password_reset')}"
+            ),
+            "disown_url": disown_url,
+            "disown_days": DISOWN_LIFETIME.days,
+        },
+    )

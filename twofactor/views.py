@@ -1,0 +1,426 @@
+"""Two-factor pages: the sign-in's second step and set-up, the security page, Settings -> Security.
+
+The second step runs inside the pending sign-in (accounts.flows.login); every change on
+the security page first asks for the password again (the step-up, valid 5 minutes, in
+accounts.security_views); the flows in twofactor do the work and e-mail the notices.
+"""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods
+
+from accounts import sessions
+from accounts.flows import login as login_flow
+from accounts.flows import reauthentication
+from accounts.forms import CodeForm, in_words
+from accounts.security_views import step_up_required
+from accounts.views import refused_code, tell_send_outcome
+from audit.events import recent_for
+from core.access import settings_permission_required
+from core.ratelimit import rate_limit
+from core.redirects import requested_next
+from twofactor import (
+    app_setup,
+    authenticators,
+    disown,
+    policy,
+    recovery_codes,
+    reenrolment,
+    signin_step,
+    trust,
+)
+from twofactor.forms import ERRORS as SECURITY_ERRORS
+from twofactor.forms import (
+    POLICY_HELP,
+    RecoveryCodeForm,
+    SecondStepCodeForm,
+    SecurityPolicyForm,
+    TotpCodeForm,
+)
+from twofactor.models import SecurityPolicy
+
+
+def _pending_user(request: HttpRequest):
+    """The pending sign-in of this session and its user, or (None, None) when there is none."""
+    pending = login_flow.get_pending(request)
+    user = pending.user() if pending is not None else None
+    if pending is None or user is None or "requirement" not in pending.state:
+        login_flow.cancel(request)
+        return None, None
+    return pending, user
+
+
+def _sign_in_again(request: HttpRequest) -> HttpResponse:
+    messages.info(request, "Your sign-in has ended or timed out. Please sign in again.")
+    return redirect("accounts:login")
+
+
+@sensitive_post_parameters("code", "recovery_code")
+@never_cache
+@require_http_methods(["GET", "POST"])
+@rate_limit("two_factor")
+def login_2fa_view(request: HttpRequest) -> HttpResponse:
+    """The second step: an e-mailed or authenticator code, or a recovery code."""
+    pending, user = _pending_user(request)
+    if pending is None:
+        return _sign_in_again(request)
+    action = request.POST.get("action", "verify") if request.method == "POST" else ""
+    code_form = SecondStepCodeForm(
+        request.POST if action == "verify" else None, initial={"email": user.email}
+    )
+    recovery_form = RecoveryCodeForm(request.POST if action == "recovery" else None)
+    if request.method == "GET":
+        code_form.take_carried_errors(request, "accounts:login_2fa")
+        recovery_form.take_carried_errors(request, "accounts:login_2fa")
+    response = (
+        _second_step_action(request, pending, user, action, code_form, recovery_form)
+        if request.method == "POST"
+        else None
+    )
+    if response is not None:
+        return response
+    if recovery_form.errors:
+        code_form.drop_autofocus()  # focus belongs to the recovery code's error
+    method = pending.state.get("method")
+    resend_wait = signin_step.seconds_until_resend(user) if method == "email" else 0
+    return render(
+        request,
+        "accounts/login_2fa.html",
+        {
+            "form": code_form,
+            "recovery_form": recovery_form,
+            "method": method,
+            "other_methods": [
+                m for m in signin_step.methods(pending) if m not in (method, "recovery")
+            ],
+            "recovery_accepted": "recovery" in pending.state.get("accepted", []),
+            "enrolling": signin_step.needs_enrolment(pending),
+            "email": user.email,
+            "code_waiting": method != "email" or signin_step.code_is_waiting(request, user),
+            "expires_minutes": signin_step.CODE_LIFETIME.seconds // 60,
+            "locked": in_words(wait) if (wait := signin_step.seconds_locked(user)) else "",
+            "wait": resend_wait,
+            "wait_words": in_words(resend_wait),
+        },
+        status=400 if code_form.errors or recovery_form.errors else 200,
+    )
+
+
+def _second_step_action(
+    request: HttpRequest,
+    pending: login_flow.PendingSignIn,
+    user,
+    action: str,
+    code_form: SecondStepCodeForm,
+    recovery_form: RecoveryCodeForm,
+) -> HttpResponse | None:
+    """Do what a POST of the second step asks; None shows the page with the form's errors."""
+    if action == "cancel":
+        login_flow.cancel(request)
+        messages.info(request, "Sign-in cancelled.")
+        return redirect("accounts:login")
+    if action == "resend":
+        waiting = signin_step.code_is_waiting(request, user)
+        outcome = signin_step.send_new_code(request, pending, user)
+        tell_send_outcome(request, outcome, user.email, none_waiting=not waiting)
+        return redirect("accounts:login_2fa")
+    if action == "switch":
+        method = request.POST.get("method", "")
+        outcome = signin_step.switch_method(request, pending, user, method)
+        tell_send_outcome(request, outcome, none_waiting=True)
+        return redirect("accounts:login_2fa")
+    if action == "verify" and code_form.is_valid():
+        if not code_form.is_for(user.email):
+            code_form.refuse_other_address(user.email, code="other_account")
+            return refused_code(request, code_form, "accounts:login_2fa")
+        result = signin_step.check_code(request, pending, user, code_form.cleaned_data["code"])
+        if result.accepted:
+            trust.wish(pending, code_form.cleaned_data["trust_browser"])  # trust
+            return redirect(signin_step.pass_second_factor(request, pending, user))
+        code_form.add_check_error(
+            _second_step_error(pending, result.outcome), result.attempts_left, result.wait_seconds
+        )
+        return refused_code(request, code_form, "accounts:login_2fa")
+    if action == "recovery" and recovery_form.is_valid():
+        outcome, number = signin_step.use_recovery_code(
+            pending, user, recovery_form.cleaned_data["recovery_code"]
+        )
+        if outcome is signin_step.Outcome.PASSED:
+            trust.wish(pending, recovery_form.cleaned_data["trust_browser"])  # trust
+            messages.warning(
+                request,
+                f"You signed in with a recovery code. {number} of them are left; make new ones "
+                "on the Security page if you are running out.",
+            )
+            return redirect(signin_step.pass_second_factor(request, pending, user))
+        message = (
+            SECURITY_ERRORS["second_step_locked"].format(when=in_words(number))
+            if outcome is signin_step.Outcome.LOCKED
+            else SECURITY_ERRORS["recovery_refused"]
+        )
+        recovery_form.add_error("recovery_code", message)
+        return refused_code(request, recovery_form, "accounts:login_2fa")
+    return None
+
+
+def _second_step_error(pending, outcome: str) -> str:
+    if outcome == "locked":
+        return "second_step_locked"
+    if outcome == "incorrect" and pending.state.get("method") == "totp":
+        return "code_refused"
+    return outcome
+
+
+@sensitive_post_parameters("code")
+@never_cache
+@require_http_methods(["GET", "POST"])
+@rate_limit("two_factor")
+def login_enrol_view(request: HttpRequest) -> HttpResponse:
+    """Set up the authenticator app that the site requires, inside the pending sign-in."""
+    pending, user = _pending_user(request)
+    if pending is None:
+        return _sign_in_again(request)
+    if not signin_step.may_enrol(pending):
+        return redirect("accounts:login_2fa")
+    form = TotpCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        codes = authenticators.confirm_enrolment(user, form.cleaned_data["code"])
+        if codes is not None:
+            landing = signin_step.finish_after_enrolment(request, pending, user)
+            return render(
+                request, "accounts/login_enrolled.html", {"codes": codes, "landing": landing}
+            )
+        form.add_error("code", SECURITY_ERRORS["code_refused"])
+    enrolment = authenticators.pending_enrolment(user)
+    if enrolment is None:  # set up meanwhile (or removed) elsewhere
+        login_flow.cancel(request)
+        if policy.active_authenticator(user) is not None:
+            messages.info(request, "An authenticator app is already set up. Sign in again with it.")
+            return redirect("accounts:login")
+        return _sign_in_again(request)
+    return render(
+        request,
+        "accounts/login_enrol.html",
+        {"form": form, "enrolment": enrolment},
+        status=400 if form.errors else 200,
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def app_required_view(request: HttpRequest) -> HttpResponse:
+    """Explain that staff pages need a sign-in with the app; POST signs out to sign in again."""
+    next_url = requested_next(request)
+    if request.method == "POST":
+        logout(request)
+        return redirect_to_login(next_url or reverse("admin:index"))
+    if not request.user.is_authenticated:
+        return redirect_to_login(next_url or reverse("admin:index"))
+    return render(
+        request,
+        "accounts/app_required.html",
+        {"next": next_url, "has_app": policy.active_authenticator(request.user) is not None},
+    )
+
+
+@never_cache
+@login_required
+def security_view(request: HttpRequest) -> HttpResponse:
+    """Show the user's two-factor methods and the changes they can make."""
+    user = request.user
+    authenticator = policy.active_authenticator(user)
+    in_force = policy.current_policy()
+    return render(
+        request,
+        "accounts/security.html",
+        {
+            "authenticator": authenticator,
+            "recovery_left": recovery_codes.remaining(user) if authenticator else 0,
+            "policy": in_force,
+            "policy_help": POLICY_HELP[in_force],
+            "step_up_left": reauthentication.seconds_left(request),
+            "sessions": sessions.active_sessions(request),
+            "trusted_browsers": trust.listed(request),  # trust
+            "events": recent_for(user),
+        },
+    )
+
+
+@never_cache
+@step_up_required
+@require_http_methods(["GET", "POST"])
+def authenticator_view(request: HttpRequest) -> HttpResponse:
+    """Enrol an authenticator app: the QR code and the key at once, then one code from it."""
+    user = request.user
+    if policy.active_authenticator(user) is not None:
+        messages.info(request, "Your authenticator app is already set up.")
+        return redirect("accounts:security")
+    if reenrolment.needs_inbox_code(request):
+        return redirect("accounts:security_reenrol")
+    action = request.POST.get("action")
+    if request.method == "POST" and action == "start":
+        app_setup.start(request)
+        return redirect("accounts:security_authenticator")
+    form = TotpCodeForm(request.POST if action == "confirm" else None)
+    if request.method == "POST" and action == "confirm" and form.is_valid():
+        codes = authenticators.confirm_enrolment(user, form.cleaned_data["code"])
+        if codes is not None:
+            reenrolment.finish(request)
+            app_setup.finish(request)
+            sessions.note_second_step(request, policy.Method.TOTP.value)
+            messages.success(request, "Your authenticator app is set up.")
+            return _show_recovery_codes(request, codes)
+        form.add_error("code", SECURITY_ERRORS["code_refused"])
+    return render(
+        request,
+        "accounts/security_authenticator.html",
+        {"enrolment": app_setup.current(request), "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@sensitive_post_parameters("code")
+@never_cache
+@step_up_required
+@require_http_methods(["GET", "POST"])
+@rate_limit("verify")
+def reenrol_view(request: HttpRequest) -> HttpResponse:
+    """A code e-mailed to the account before its first app is set up (or one after a reset)."""
+    if not reenrolment.needs_inbox_code(request):
+        return redirect("accounts:security_authenticator")
+    action = request.POST.get("action")
+    form = CodeForm(request.POST if action == "verify" else None)
+    process = reenrolment.resume(request)
+    if request.method == "GET":
+        form.take_carried_errors(request, "accounts:security_reenrol")
+    if request.method == "POST" and action == "send":
+        tell_send_outcome(request, reenrolment.send_code(request), request.user.email)
+        return redirect("accounts:security_reenrol")
+    if request.method == "POST" and action == "verify" and process and form.is_valid():
+        result = reenrolment.check(request, process, form.cleaned_data["code"])
+        if result.accepted:
+            return redirect("accounts:security_authenticator")
+        form.add_check_error(result.outcome, result.attempts_left, result.wait_seconds)
+        # Shown after a redirect (303): a reload then spends no try.
+        return refused_code(request, form, "accounts:security_reenrol")
+    return render(
+        request,
+        "accounts/security_reenrol.html",
+        {
+            "form": form,
+            "waiting": process is not None,
+            "expires_minutes": int(reenrolment.CODE_LIFETIME.total_seconds() // 60),
+            "wait": process.seconds_until_resend() if process else 0,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@rate_limit("verify")
+def authenticator_undo_view(request: HttpRequest, token: str) -> HttpResponse:
+    """From the notice of a new app: confirm (POST) to remove it and end every session."""
+    if request.method == "POST":
+        removed = disown.disown(request, token)
+        return render(
+            request,
+            "accounts/security_authenticator_undo_done.html",
+            {"removed": removed},
+            status=200 if removed else 400,
+        )
+    authenticator = disown.pending(token)
+    return render(
+        request,
+        "accounts/security_authenticator_undo.html",
+        {"authenticator": authenticator},
+        status=200 if authenticator else 400,
+    )
+
+
+@never_cache
+@step_up_required
+@require_http_methods(["GET", "POST"])
+def remove_authenticator_view(request: HttpRequest) -> HttpResponse:
+    """Remove the authenticator app and its recovery codes, after a confirming POST."""
+    user = request.user
+    if policy.active_authenticator(user) is None:
+        return redirect("accounts:security")
+    if request.method == "POST":
+        authenticators.remove_authenticator(user)
+        messages.success(request, "Your authenticator app and its recovery codes were removed.")
+        return redirect("accounts:security")
+    return render(
+        request,
+        "accounts/security_remove.html",
+        {"required": policy.current_policy() == SecurityPolicy.TwoFactor.TOTP},
+    )
+
+
+@never_cache
+@step_up_required
+@require_http_methods(["GET", "POST"])
+def recovery_codes_view(request: HttpRequest) -> HttpResponse:
+    """Replace the recovery codes with ten new ones, shown once."""
+    user = request.user
+    if policy.active_authenticator(user) is None:
+        return redirect("accounts:security")
+    if request.method == "POST":
+        codes = authenticators.regenerate_recovery_codes(user)
+        messages.success(request, "New recovery codes were made. The old ones no longer work.")
+        return _show_recovery_codes(request, codes)
+    return render(
+        request, "accounts/security_recovery_codes.html", {"left": recovery_codes.remaining(user)}
+    )
+
+
+def _show_recovery_codes(request: HttpRequest, codes: list[str]) -> HttpResponse:
+    # Rendered in the response to the POST itself (never_cache: no-store), so the plain
+    # codes are stored nowhere, not even in the session.
+    return render(request, "accounts/security_codes_shown.html", {"codes": codes})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@settings_permission_required(SecurityPolicy)
+def security_settings_view(request: HttpRequest) -> HttpResponse:
+    """Settings -> Security: the site's two-factor policy."""
+    saved = SecurityPolicy.load()
+    form = SecurityPolicyForm(
+        request.POST or None, initial={"two_factor_policy": saved.two_factor_policy}
+    )
+    if request.method == "POST" and form.is_valid():
+        chosen = form.cleaned_data["two_factor_policy"]
+        before = policy.set_policy(chosen, request.user)
+        labels = dict(SecurityPolicy.TwoFactor.choices)
+        messages.success(
+            request,
+            f"Two-factor policy saved: {labels[chosen]}"
+            + (f" (was {labels[before]})." if before != chosen else " (unchanged)."),
+        )
+        return redirect("security_settings")
+    return render(
+        request,
+        "settings/security.html",
+        {
+            "form": form,
+            "saved": saved,
+            "can_change": request.user.has_perm("twofactor.change_securitypolicy"),
+            "staff_require_totp": settings.HYGATE_STAFF_REQUIRE_TOTP,
+            # Each policy as a radio button with a hint that says what it means.
+            "policies": [
+                (value, label, POLICY_HELP[value])
+                for value, label in SecurityPolicy.TwoFactor.choices
+            ],
+            "chosen": form["two_factor_policy"].value() or saved.two_factor_policy,
+        },
+        status=400 if form.errors else 200,
+    )
