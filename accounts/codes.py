@@ -64,9 +64,10 @@ MAX_FAILED_ATTEMPTS = 3
 
 
 class CodeCheck(StrEnum):
-    """What checking a typed code found."""
+    """What checking a typed code (or a step-up's password and code) found."""
 
     ACCEPTED = "accepted"
+    WRONG_PASSWORD = "wrong_password"  # noqa: S105 (an outcome's name, not a password)
     INCORRECT = "incorrect"
     EXPIRED = "expired"
     TOO_MANY_ATTEMPTS = "too_many_attempts"

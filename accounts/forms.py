@@ -475,12 +475,12 @@ class EmailChangeForm(PageForm):
         return email
 
 
-# What the step-up says, by reauthentication.Outcome (and "email_code_needed").
+# What the step-up says, by the CodeCheck of its answer (and "email_code_needed").
 STEP_UP_ERRORS = {
     "wrong_password": "That password is not right.",
-    "code_needed": "Enter the code your authenticator app shows, or one of your recovery codes.",
+    "missing": "Enter the code your authenticator app shows, or one of your recovery codes.",
     "email_code_needed": "Enter the code we e-mailed you. No code yet? Ask for one below.",
-    "wrong_code": "That code is not right, or it was already used.",
+    "incorrect": "That code is not right, or it was already used.",
     "locked": (
         "Too many wrong codes were entered for this account. Its second step is locked for "
         "{when}; we have told you by e-mail."

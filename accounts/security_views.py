@@ -19,6 +19,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from accounts import sessions
+from accounts.codes import CodeCheck
 from accounts.flows import (
     reauthentication,
 )
@@ -104,22 +105,22 @@ def reauthenticate_view(request: HttpRequest) -> HttpResponse:
         # Counted before the slow hash, so passwords sent at once cannot slip past the limit.
         if wait := consume(request, "reauthenticate", key=email):
             return too_many_requests(request, wait)
-        outcome, wait = reauthentication.reauthenticate(
+        result = reauthentication.reauthenticate(
             request,
             form.cleaned_data["password"],
             form.cleaned_data.get("code", ""),
             form.cleaned_data.get("recovery_code", ""),
         )
-        if outcome is reauthentication.Outcome.PASSED:
+        if result.accepted:
             release(request, "reauthenticate", key=email)
             return redirect(_back_to(request))
-        if outcome is reauthentication.Outcome.WRONG_PASSWORD:
+        if result.outcome is CodeCheck.WRONG_PASSWORD:
             form.add_error("password", ERRORS["wrong_password"])
         else:
-            key = outcome.value
-            if with_email_code and outcome is reauthentication.Outcome.CODE_NEEDED:
+            key = result.outcome.value
+            if with_email_code and result.outcome is CodeCheck.MISSING:
                 key = "email_code_needed"
-            form.add_error("code", ERRORS[key].format(when=in_words(wait)))
+            form.add_error("code", ERRORS[key].format(when=in_words(result.wait_seconds)))
     waiting = reauthentication.code_waiting(request) if with_email_code else None
     return render(
         request,

@@ -16,6 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.codes import CodeCheck
 from accounts.flows import email_change, password_change, reauthentication
 from accounts.forms import (
     ERRORS,
@@ -32,8 +33,6 @@ from accounts.security_views import step_up_required
 from accounts.views import refused_code, tell_send_outcome
 from audit.events import Action, record
 from core.ratelimit import consume, rate_limit, release, too_many_requests
-
-Outcome = reauthentication.Outcome
 
 
 @sensitive_post_parameters(
@@ -71,13 +70,13 @@ def password_change_view(request: HttpRequest) -> HttpResponse:
         if wait := consume(request, "password_change", key=user.email):
             return too_many_requests(request, wait)
         code = form.cleaned_data.get("code", "")
-        outcome, wait = reauthentication.confirm_identity(
+        result = reauthentication.confirm_identity(
             request,
             form.cleaned_data["current_password"],
             code,
             form.cleaned_data.get("recovery_code", ""),
         )
-        if outcome is Outcome.PASSED:
+        if result.accepted:
             release(request, "password_change", key=user.email)
             # Only the new passwords can still be wrong: they alone are asked again.
             new = _new_password_form(user, request.POST)
@@ -86,10 +85,11 @@ def password_change_view(request: HttpRequest) -> HttpResponse:
             # as its row still knows it, and opening the window gives it a new one.
             reauthentication.open_window(request, with_email_code=False, with_app_code=bool(code))
             return changed or _password_change_page(request, new, False, confirmed=True)
-        if outcome is Outcome.WRONG_PASSWORD:
+        if result.outcome is CodeCheck.WRONG_PASSWORD:
             form.add_error("current_password", ERRORS["wrong_password"])
         else:
-            form.add_error("code", STEP_UP_ERRORS[outcome.value].format(when=in_words(wait)))
+            message = STEP_UP_ERRORS[result.outcome.value]
+            form.add_error("code", message.format(when=in_words(result.wait_seconds)))
     return _password_change_page(request, form, with_code)
 
 

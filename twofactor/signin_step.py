@@ -16,7 +16,6 @@ sets the second factor of an account.
 
 from contextlib import suppress
 from datetime import timedelta
-from enum import StrEnum
 
 from django.http import HttpRequest
 from django.urls import reverse
@@ -57,14 +56,6 @@ class SignInCode(CodeProcess):
             user.email,
             {"user": user, "code": code, "expires_minutes": CODE_LIFETIME.seconds // 60},
         )
-
-
-class Outcome(StrEnum):
-    """What typing a code at the second step did."""
-
-    PASSED = "passed"
-    REFUSED = "refused"
-    LOCKED = "locked"
 
 
 def methods(pending: SessionProcess) -> list[str]:
@@ -208,17 +199,17 @@ def check_code(request: HttpRequest, pending: SessionProcess, user: User, code: 
     return result
 
 
-def use_recovery_code(pending: SessionProcess, user: User, code: str) -> tuple[Outcome, int]:
-    """Spend a recovery code at the second step; return the outcome and how many remain."""
+def use_recovery_code(pending: SessionProcess, user: User, code: str) -> CheckResult:
+    """Spend a recovery code at the second step, under the account's budget.
+
+    Something that cannot be a recovery code is refused before any hashing, and spends
+    nothing.
+    """
     if not recovery_codes.looks_like_code(code):
-        locked = seconds_locked(user)
-        return (Outcome.LOCKED, locked) if locked else (Outcome.REFUSED, 0)
-    result = _note_check(pending, Method.RECOVERY, check_second_factor(user, Method.RECOVERY, code))
-    if result.accepted:
-        return Outcome.PASSED, recovery_codes.remaining(user)
-    if result.outcome is CodeCheck.LOCKED:
-        return Outcome.LOCKED, result.wait_seconds
-    return Outcome.REFUSED, 0
+        if locked := seconds_locked(user):
+            return CheckResult(CodeCheck.LOCKED, wait_seconds=locked)
+        return CheckResult(CodeCheck.INCORRECT)
+    return _note_check(pending, Method.RECOVERY, check_second_factor(user, Method.RECOVERY, code))
 
 
 def needs_enrolment(pending: SessionProcess) -> bool:

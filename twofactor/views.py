@@ -5,6 +5,9 @@ the security page first asks for the password again (the step-up, valid 5 minute
 accounts.security_views); the flows in twofactor do the work and e-mail the notices.
 """
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -18,9 +21,11 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from accounts import sessions
+from accounts.codes import CodeCheck
 from accounts.flows import login as login_flow
 from accounts.flows import reauthentication
 from accounts.forms import CodeForm, in_words
+from accounts.models import User
 from accounts.security_views import step_up_required
 from accounts.views import refused_code, tell_send_outcome
 from audit.events import recent_for
@@ -80,10 +85,9 @@ def login_2fa_view(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         code_form.take_carried_errors(request, "accounts:login_2fa")
         recovery_form.take_carried_errors(request, "accounts:login_2fa")
+    handler = SECOND_STEP_ACTIONS.get(action) if request.method == "POST" else None
     response = (
-        _second_step_action(request, pending, user, action, code_form, recovery_form)
-        if request.method == "POST"
-        else None
+        handler(_SecondStep(request, pending, user, code_form, recovery_form)) if handler else None
     )
     if response is not None:
         return response
@@ -114,61 +118,85 @@ def login_2fa_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _second_step_action(
-    request: HttpRequest,
-    pending: login_flow.PendingSignIn,
-    user,
-    action: str,
-    code_form: SecondStepCodeForm,
-    recovery_form: RecoveryCodeForm,
-) -> HttpResponse | None:
-    """Do what a POST of the second step asks; None shows the page with the form's errors."""
-    if action == "cancel":
-        login_flow.cancel(request)
-        messages.info(request, "Sign-in cancelled.")
-        return redirect("accounts:login")
-    if action == "resend":
-        waiting = signin_step.code_is_waiting(request, user)
-        outcome = signin_step.send_new_code(request, pending, user)
-        tell_send_outcome(request, outcome, user.email, none_waiting=not waiting)
-        return redirect("accounts:login_2fa")
-    if action == "switch":
-        method = request.POST.get("method", "")
-        outcome = signin_step.switch_method(request, pending, user, method)
-        tell_send_outcome(request, outcome, none_waiting=True)
-        return redirect("accounts:login_2fa")
-    if action == "verify" and code_form.is_valid():
-        if not code_form.is_for(user.email):
-            code_form.refuse_other_address(user.email, code="other_account")
-            return refused_code(request, code_form, "accounts:login_2fa")
-        result = signin_step.check_code(request, pending, user, code_form.cleaned_data["code"])
-        if result.accepted:
-            trust.wish(pending, code_form.cleaned_data["trust_browser"])  # trust
-            return redirect(signin_step.pass_second_factor(request, pending, user))
-        code_form.add_check_error(
-            _second_step_error(pending, result.outcome), result.attempts_left, result.wait_seconds
+@dataclass
+class _SecondStep:
+    """One POST of the second step: the pending sign-in, its user and the forms typed in."""
+
+    request: HttpRequest
+    pending: login_flow.PendingSignIn
+    user: User
+    code_form: SecondStepCodeForm
+    recovery_form: RecoveryCodeForm
+
+
+def _cancel(step: _SecondStep) -> HttpResponse:
+    login_flow.cancel(step.request)
+    messages.info(step.request, "Sign-in cancelled.")
+    return redirect("accounts:login")
+
+
+def _resend(step: _SecondStep) -> HttpResponse:
+    waiting = signin_step.code_is_waiting(step.request, step.user)
+    outcome = signin_step.send_new_code(step.request, step.pending, step.user)
+    tell_send_outcome(step.request, outcome, step.user.email, none_waiting=not waiting)
+    return redirect("accounts:login_2fa")
+
+
+def _switch(step: _SecondStep) -> HttpResponse:
+    method = step.request.POST.get("method", "")
+    outcome = signin_step.switch_method(step.request, step.pending, step.user, method)
+    tell_send_outcome(step.request, outcome, none_waiting=True)
+    return redirect("accounts:login_2fa")
+
+
+def _verify(step: _SecondStep) -> HttpResponse | None:
+    form, user = step.code_form, step.user
+    if not form.is_valid():
+        return None
+    if not form.is_for(user.email):
+        form.refuse_other_address(user.email, code="other_account")
+        return refused_code(step.request, form, "accounts:login_2fa")
+    result = signin_step.check_code(step.request, step.pending, user, form.cleaned_data["code"])
+    if result.accepted:
+        trust.wish(step.pending, form.cleaned_data["trust_browser"])  # trust
+        return redirect(signin_step.pass_second_factor(step.request, step.pending, user))
+    form.add_check_error(
+        _second_step_error(step.pending, result.outcome), result.attempts_left, result.wait_seconds
+    )
+    return refused_code(step.request, form, "accounts:login_2fa")
+
+
+def _recovery(step: _SecondStep) -> HttpResponse | None:
+    form, user = step.recovery_form, step.user
+    if not form.is_valid():
+        return None
+    result = signin_step.use_recovery_code(step.pending, user, form.cleaned_data["recovery_code"])
+    if result.accepted:
+        trust.wish(step.pending, form.cleaned_data["trust_browser"])  # trust
+        left = recovery_codes.remaining(user)
+        messages.warning(
+            step.request,
+            f"You signed in with a recovery code. {left} of them are left; make new ones "
+            "on the Security page if you are running out.",
         )
-        return refused_code(request, code_form, "accounts:login_2fa")
-    if action == "recovery" and recovery_form.is_valid():
-        outcome, number = signin_step.use_recovery_code(
-            pending, user, recovery_form.cleaned_data["recovery_code"]
-        )
-        if outcome is signin_step.Outcome.PASSED:
-            trust.wish(pending, recovery_form.cleaned_data["trust_browser"])  # trust
-            messages.warning(
-                request,
-                f"You signed in with a recovery code. {number} of them are left; make new ones "
-                "on the Security page if you are running out.",
-            )
-            return redirect(signin_step.pass_second_factor(request, pending, user))
-        message = (
-            SECURITY_ERRORS["second_step_locked"].format(when=in_words(number))
-            if outcome is signin_step.Outcome.LOCKED
-            else SECURITY_ERRORS["recovery_refused"]
-        )
-        recovery_form.add_error("recovery_code", message)
-        return refused_code(request, recovery_form, "accounts:login_2fa")
-    return None
+        return redirect(signin_step.pass_second_factor(step.request, step.pending, user))
+    message = (
+        SECURITY_ERRORS["second_step_locked"].format(when=in_words(result.wait_seconds))
+        if result.outcome is CodeCheck.LOCKED
+        else SECURITY_ERRORS["recovery_refused"]
+    )
+    form.add_error("recovery_code", message)
+    return refused_code(step.request, form, "accounts:login_2fa")
+
+
+# What each button of the second step does; None shows the page with the form's errors.
+SECOND_STEP_ACTIONS: dict[str, Callable[[_SecondStep], HttpResponse | None]] = {
+    "cancel": _cancel,
+    "resend": _resend,
+    "switch": _switch,
+    "verify": _verify,
+    "recovery": _recovery,
+}
 
 
 def _second_step_error(pending, outcome: str) -> str:

@@ -14,13 +14,12 @@ door around that lock.
 
 import time
 from datetime import timedelta
-from enum import StrEnum
 
 from django.contrib.auth import update_session_auth_hash
 from django.http import HttpRequest
 
 from accounts import codes, factors, sessions
-from accounts.codes import CodeCheck
+from accounts.codes import CheckResult, CodeCheck
 from accounts.models import EmailCode, User
 from accounts.process import CodeProcess, SendOutcome
 from audit.events import Action, record
@@ -33,16 +32,6 @@ LIFETIME_SECONDS = 5 * 60
 CODE_LIFETIME = timedelta(minutes=5)
 # The step-up's codes spend the sign-in's second-step budget: no side door around its lock.
 PURPOSE = EmailCode.Purpose.SIGN_IN
-
-
-class Outcome(StrEnum):
-    """What a step-up answer did."""
-
-    PASSED = "passed"
-    WRONG_PASSWORD = "wrong_password"  # noqa: S105 (an outcome's name, not a password)
-    CODE_NEEDED = "code_needed"
-    WRONG_CODE = "wrong_code"
-    LOCKED = "locked"
 
 
 class StepUpCode(CodeProcess):
@@ -102,21 +91,21 @@ def code_waiting(request: HttpRequest) -> StepUpCode | None:
     return StepUpCode.resume(request)
 
 
-def _check_email_code(request: HttpRequest, user: User, code: str) -> tuple[Outcome, int]:
+def _check_email_code(request: HttpRequest, user: User, code: str) -> CheckResult:
     process = StepUpCode.resume(request)
     if not code or process is None:
         if locked := codes.seconds_locked(user.pk, PURPOSE):
-            return Outcome.LOCKED, locked
-        return Outcome.CODE_NEEDED, 0
+            return CheckResult(CodeCheck.LOCKED, wait_seconds=locked)
+        return CheckResult(CodeCheck.MISSING)
     result = process.check_code(code)
     if result.counted or result.locked_now:
         record(None, Action.TWO_FACTOR_FAILED, actor=user, target=user, method="step_up_email")
     if result.accepted:
         process.end()
-        return Outcome.PASSED, 0
+        return CheckResult(CodeCheck.ACCEPTED)
     if result.outcome is CodeCheck.LOCKED:
-        return Outcome.LOCKED, result.wait_seconds
-    return Outcome.WRONG_CODE, 0
+        return CheckResult(CodeCheck.LOCKED, wait_seconds=result.wait_seconds)
+    return CheckResult(CodeCheck.INCORRECT)
 
 
 def confirm_identity(
@@ -126,10 +115,11 @@ def confirm_identity(
     recovery_code: str = "",
     *,
     fresh_email_code: bool = False,
-) -> tuple[Outcome, int]:
+) -> CheckResult:
     """Check the signed-in user's password and, if they have one, their second factor.
 
-    Returns the outcome and, when the second step is locked, the seconds it stays locked.
+    Returns a CheckResult: ACCEPTED, WRONG_PASSWORD, MISSING (a code is needed), INCORRECT,
+    or LOCKED with the seconds the second step stays locked.
     The password is checked first, so someone who does not know it cannot spend the
     owner's code budget. An e-mailed code typed at a step-up in this session within its
     5 minutes counts, unless `fresh_email_code` (the step-up itself always wants a new one,
@@ -138,7 +128,7 @@ def confirm_identity(
     user = request.user
     stored = user.password
     if not user.check_password(password):
-        return Outcome.WRONG_PASSWORD, 0
+        return CheckResult(CodeCheck.WRONG_PASSWORD)
     if user.password != stored:
         # The right password was re-hashed with new parameters; keep this session valid.
         update_session_auth_hash(request, user)
@@ -150,25 +140,25 @@ def confirm_identity(
             recovery_code = ""
         if not code and not recovery_code:
             if locked := codes.seconds_locked(user.pk, PURPOSE):
-                return Outcome.LOCKED, locked
-            return Outcome.CODE_NEEDED, 0
+                return CheckResult(CodeCheck.LOCKED, wait_seconds=locked)
+            return CheckResult(CodeCheck.MISSING)
         result = factor.check(user, code, recovery_code)
         if result.outcome is CodeCheck.LOCKED:
-            return Outcome.LOCKED, result.wait_seconds
+            return CheckResult(CodeCheck.LOCKED, wait_seconds=result.wait_seconds)
         if not result.accepted:
-            return Outcome.WRONG_CODE, 0
-    return Outcome.PASSED, 0
+            return CheckResult(CodeCheck.INCORRECT)
+    return CheckResult(CodeCheck.ACCEPTED)
 
 
 def reauthenticate(
     request: HttpRequest, password: str, code: str = "", recovery_code: str = ""
-) -> tuple[Outcome, int]:
+) -> CheckResult:
     """Confirm the user's identity and, if it passes, open a 5-minute window for changes."""
     with_email_code = needs_email_code(request.user)
-    outcome, wait = confirm_identity(request, password, code, recovery_code, fresh_email_code=True)
-    if outcome is Outcome.PASSED:
+    result = confirm_identity(request, password, code, recovery_code, fresh_email_code=True)
+    if result.accepted:
         open_window(request, with_email_code=with_email_code, with_app_code=bool(code))
-    return outcome, wait
+    return result
 
 
 def open_window(request: HttpRequest, *, with_email_code: bool, with_app_code: bool) -> None:

@@ -1,16 +1,18 @@
 """Trusting a browser for 30 days at the second step: it skips that step, never the password."""
 
 from datetime import UTC, datetime, timedelta
+from io import StringIO
 
 import pytest
 import time_machine
 from django.core import signing
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from tests.accounts.totp_app import app_code
+from tests.accounts.totp_app import app_code, shown_secret
 from tests.factories import (
     DEFAULT_PASSWORD,
     AuthenticatorFactory,
@@ -23,6 +25,7 @@ from twofactor.models import TrustedBrowser
 
 LOGIN = reverse("accounts:login")
 STEP = reverse("accounts:login_2fa")
+ENROL = reverse("accounts:login_enrol")
 LOGOUT = reverse("accounts:logout")
 SECURITY = reverse("accounts:security")
 STEP_UP = reverse("accounts:security_reauthenticate")
@@ -328,3 +331,67 @@ def test_a_staff_two_factor_reset_stops_trusting_every_browser(client, outbox):
     assert event.details["reason"] == "two_factor_reset_by_staff"
     assert not skips_the_step(browser, mia)
     assert besides_new_device(outbox)  # the reset's own notice went out
+
+
+def test_a_box_ticked_before_a_required_app_is_set_up_trusts_the_browser_for_the_app(
+    client, outbox
+):
+    SecurityPolicyFactory(two_factor_policy="totp")
+    mia = UserFactory()
+    with time_machine.travel(NOW, tick=False):
+        assert sign_in(client, mia)["Location"] == STEP
+        typed = {"action": "verify", "code": mailed_code(outbox), "trust_browser": "on"}
+        assert client.post(STEP, typed)["Location"] == ENROL
+        assert not TrustedBrowser.objects.exists()  # not before the sign-in completes
+
+        secret = shown_secret(client.get(ENROL).content.decode())
+        assert client.post(ENROL, {"code": app_code(secret)}).status_code == 200
+
+        assert TrustedBrowser.objects.get(user=mia).method == "totp"
+        assert skips_the_step(client, mia)
+
+
+def test_a_browser_trusted_with_the_app_opens_the_staff_pages_and_one_trusted_by_mail_does_not(
+    settings, outbox
+):
+    settings.HYGATE_STAFF_REQUIRE_TOTP = True
+    root = UserFactory(is_staff=True, is_superuser=True)
+    app = AuthenticatorFactory(user=root)
+    browser = Client()
+    with time_machine.travel(NOW, tick=False):
+        sign_in(browser, root)
+        code = {"action": "verify", "code": app_code(app.get_secret()), "trust_browser": "on"}
+        assert browser.post(STEP, code)["Location"] == "/"
+
+        assert skips_the_step(browser, root)
+        assert browser.get("/admin/").status_code == 200
+
+    # Trusted by mail before staff had to use the app: that trust skips nothing now.
+    settings.HYGATE_STAFF_REQUIRE_TOTP = False
+    olive = UserFactory(is_staff=True)
+    laptop = Client()
+    sign_in_with_code(laptop, olive, outbox, trust=True)
+    assert TrustedBrowser.objects.get(user=olive).method == "email"
+    settings.HYGATE_STAFF_REQUIRE_TOTP = True
+    assert not skips_the_step(laptop, olive)
+
+
+def test_granting_staff_status_ends_the_trust_with_the_sessions(outbox):
+    mia = UserFactory()
+    sign_in_with_code(Client(), mia, outbox, trust=True)
+
+    mia.is_staff = True
+    mia.save()
+
+    assert not TrustedBrowser.objects.filter(user=mia).exists()
+
+
+def test_an_operator_ending_all_sessions_stops_trusting_every_browser(client, outbox):
+    mia = UserFactory()
+    sign_in_with_code(client, mia, outbox, trust=True)
+
+    call_command("end_sessions", "--user", mia.email, stdout=StringIO())
+
+    assert not TrustedBrowser.objects.exists()
+    assert AuditEvent.objects.get(action="trusted_browser_revoked").details["reason"] == "command"
+    assert not skips_the_step(client, mia)
