@@ -5,6 +5,7 @@ from django.core.checks import Error, Warning, register
 from django.core.exceptions import ImproperlyConfigured
 
 from core.crypto import parse_keys
+from emailing.errors import SHARED_SENDER_ADVICE
 
 
 @register("hygate")
@@ -27,11 +28,7 @@ def check_from_address(app_configs, **kwargs) -> list[Warning]:
     return [
         Warning(
             f"RESEND_FROM_EMAIL is not set: mail is sent from {settings.DEFAULT_FROM_EMAIL}.",
-            hint=(
-                "Resend delivers mail from onboarding@resend.dev only to the address of the "
-                "Resend account's owner. Set RESEND_FROM_EMAIL to an address on a domain "
-                "you have verified in Resend."
-            ),
+            hint=f"{SHARED_SENDER_ADVICE} Then set RESEND_FROM_EMAIL to that address.",
             id="hygate.W001",
         )
     ]

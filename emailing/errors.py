@@ -11,6 +11,15 @@ import socket
 import ssl
 from dataclasses import dataclass
 
+# Resend's testing sender, and what is said of it wherever it comes up (the settings page,
+# a failed send's advice, the system check).
+SHARED_SENDER = "onboarding@resend.dev"
+SHARED_SENDER_ADVICE = (
+    f"Resend's shared testing sender {SHARED_SENDER} delivers only to the address of the "
+    "Resend account's owner. Verify your own domain at resend.com/domains and send from "
+    "an address on it."
+)
+
 ADVICE = {
     "invalid_api_key": (
         "The API key is not valid. Copy a key from resend.com/api-keys (it starts with re_) "
@@ -26,11 +35,7 @@ ADVICE = {
         "resend.com/domains, publish the DNS records it shows, wait for 'Verified', then "
         "send from an address on that domain."
     ),
-    "testing_sender": (
-        "Resend's shared sender onboarding@resend.dev delivers only to the address of the "
-        "Resend account's owner. Verify your own domain at resend.com/domains and send from "
-        "an address on it."
-    ),
+    "testing_sender": SHARED_SENDER_ADVICE,
     "invalid_from_address": (
         "The from-address is not valid. Use name@example.com or Name <name@example.com>, "
         "on a domain you have verified."

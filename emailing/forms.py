@@ -15,6 +15,7 @@ from emailing.config import (
     normalise_api_url,
     sends_password_in_clear,
 )
+from emailing.errors import SHARED_SENDER
 from emailing.models import Provider, SMTPSecurity
 
 RESEND_RELAY = {
@@ -47,7 +48,6 @@ ERRORS = {
         "SSL/TLS or STARTTLS, or use a relay on this machine (127.0.0.1, ::1 or localhost)."
     ),
 }
-SHARED_SENDER = "onboarding@resend.dev"
 SECRET_NOUNS = {"resend_api_key": "A key", "smtp_password": "A password"}
 
 

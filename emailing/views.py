@@ -17,6 +17,7 @@ from core.access import settings_permission_required
 from core.crypto import SecretUnreadable, decrypt, encrypt
 from emailing import config, flows
 from emailing.config import ProviderConfig
+from emailing.errors import SHARED_SENDER_ADVICE
 from emailing.forms import (
     RESEND_RELAY,
     EmailSettingsForm,
@@ -26,11 +27,7 @@ from emailing.forms import (
 from emailing.models import EmailLog, EmailSettings, Provider, Suppression
 from emailing.previews import PREVIEWS, Preview
 
-SHARED_SENDER_WARNING = (
-    "The from-address is onboarding@resend.dev, Resend's shared testing sender: it delivers "
-    "only to the Resend account owner's own address. Verify your domain in Resend and send "
-    "from an address on it."
-)
+SHARED_SENDER_WARNING = SHARED_SENDER_ADVICE
 
 
 # The secret typed for Test Connection, kept (encrypted, in the session) for the Save that

@@ -97,7 +97,7 @@ def login_2fa_view(request: HttpRequest) -> HttpResponse:
     resend_wait = signin_step.seconds_until_resend(user) if method == "email" else 0
     return render(
         request,
-        "accounts/login_2fa.html",
+        "twofactor/login_2fa.html",
         {
             "form": code_form,
             "recovery_form": recovery_form,
@@ -224,7 +224,7 @@ def login_enrol_view(request: HttpRequest) -> HttpResponse:
         if codes is not None:
             landing = signin_step.finish_after_enrolment(request, pending, user)
             return render(
-                request, "accounts/login_enrolled.html", {"codes": codes, "landing": landing}
+                request, "twofactor/login_enrolled.html", {"codes": codes, "landing": landing}
             )
         form.add_error("code", SECURITY_ERRORS["code_refused"])
     enrolment = authenticators.pending_enrolment(user)
@@ -236,7 +236,7 @@ def login_enrol_view(request: HttpRequest) -> HttpResponse:
         return _sign_in_again(request)
     return render(
         request,
-        "accounts/login_enrol.html",
+        "twofactor/login_enrol.html",
         {"form": form, "enrolment": enrolment},
         status=400 if form.errors else 200,
     )
@@ -254,7 +254,7 @@ def app_required_view(request: HttpRequest) -> HttpResponse:
         return redirect_to_login(next_url or reverse("admin:index"))
     return render(
         request,
-        "accounts/app_required.html",
+        "twofactor/app_required.html",
         {"next": next_url, "has_app": policy.active_authenticator(request.user) is not None},
     )
 
@@ -268,7 +268,7 @@ def security_view(request: HttpRequest) -> HttpResponse:
     in_force = policy.current_policy()
     return render(
         request,
-        "accounts/security.html",
+        "twofactor/security.html",
         {
             "authenticator": authenticator,
             "recovery_left": recovery_codes.remaining(user) if authenticator else 0,
@@ -309,7 +309,7 @@ def authenticator_view(request: HttpRequest) -> HttpResponse:
         form.add_error("code", SECURITY_ERRORS["code_refused"])
     return render(
         request,
-        "accounts/security_authenticator.html",
+        "twofactor/security_authenticator.html",
         {"enrolment": app_setup.current(request), "form": form},
         status=400 if form.errors else 200,
     )
@@ -341,7 +341,7 @@ def reenrol_view(request: HttpRequest) -> HttpResponse:
         return refused_code(request, form, "accounts:security_reenrol")
     return render(
         request,
-        "accounts/security_reenrol.html",
+        "twofactor/security_reenrol.html",
         {
             "form": form,
             "waiting": process is not None,
@@ -361,14 +361,14 @@ def authenticator_undo_view(request: HttpRequest, token: str) -> HttpResponse:
         removed = disown.disown(request, token)
         return render(
             request,
-            "accounts/security_authenticator_undo_done.html",
+            "twofactor/security_authenticator_undo_done.html",
             {"removed": removed},
             status=200 if removed else 400,
         )
     authenticator = disown.pending(token)
     return render(
         request,
-        "accounts/security_authenticator_undo.html",
+        "twofactor/security_authenticator_undo.html",
         {"authenticator": authenticator},
         status=200 if authenticator else 400,
     )
@@ -388,7 +388,7 @@ def remove_authenticator_view(request: HttpRequest) -> HttpResponse:
         return redirect("accounts:security")
     return render(
         request,
-        "accounts/security_remove.html",
+        "twofactor/security_remove.html",
         {"required": policy.current_policy() == SecurityPolicy.TwoFactor.TOTP},
     )
 
@@ -406,14 +406,14 @@ def recovery_codes_view(request: HttpRequest) -> HttpResponse:
         messages.success(request, "New recovery codes were made. The old ones no longer work.")
         return _show_recovery_codes(request, codes)
     return render(
-        request, "accounts/security_recovery_codes.html", {"left": recovery_codes.remaining(user)}
+        request, "twofactor/security_recovery_codes.html", {"left": recovery_codes.remaining(user)}
     )
 
 
 def _show_recovery_codes(request: HttpRequest, codes: list[str]) -> HttpResponse:
     # Rendered in the response to the POST itself (never_cache: no-store), so the plain
     # codes are stored nowhere, not even in the session.
-    return render(request, "accounts/security_codes_shown.html", {"codes": codes})
+    return render(request, "twofactor/security_codes_shown.html", {"codes": codes})
 
 
 @never_cache
