@@ -75,7 +75,7 @@ class RecoveryCodeForm(PageForm):
         ),
         error_messages={"required": ERRORS["recovery_format"]},
     )
-    trust_browser = trust.checkbox("id_recovery_trust_browser")  # trust
+    trust_browser = trust.checkbox("id_recovery_trust_browser", explained=False)  # trust
 
     def clean_recovery_code(self) -> str:
         code = recovery_codes.normalise(self.cleaned_data["recovery_code"])

@@ -121,14 +121,20 @@ def skip_second_step(request: HttpRequest, user: User) -> str:
     return row.method
 
 
-def checkbox(element_id: str) -> forms.BooleanField:
-    """The unticked "Trust this browser" box of a second-step form."""
+def checkbox(element_id: str, *, explained: bool = True) -> forms.BooleanField:
+    """The unticked "Trust this browser" box of a second-step form.
+
+    Two forms share the page: the second box has an id of its own and, since a help text's
+    id follows the field's name, no help text (the first one's says it all).
+    """
     return forms.BooleanField(
         label=f"Trust this browser for {DAYS} days",
         required=False,
         help_text=(
             "You will still type your password here, but not a code. Leave it unticked on a "
             "computer that others use."
+            if explained
+            else ""
         ),
         widget=forms.CheckboxInput(attrs={"id": element_id}),
     )

@@ -1,5 +1,6 @@
 """Trusting a browser for 30 days at the second step: it skips that step, never the password."""
 
+import re
 from datetime import UTC, datetime, timedelta
 from io import StringIO
 
@@ -395,3 +396,15 @@ def test_an_operator_ending_all_sessions_stops_trusting_every_browser(client, ou
     assert not TrustedBrowser.objects.exists()
     assert AuditEvent.objects.get(action="trusted_browser_revoked").details["reason"] == "command"
     assert not skips_the_step(client, mia)
+
+
+def test_the_two_boxes_on_one_page_share_no_id(client):
+    SecurityPolicyFactory(two_factor_policy="totp")
+    member = AuthenticatorFactory().user
+    RecoveryCodeFactory(user=member, code="abcde-fghij")
+    sign_in(client, member)
+
+    page = client.get(STEP).content.decode()
+
+    ids = re.findall(r'\bid="([^"]+)"', page)
+    assert len(ids) == len(set(ids))
