@@ -4,6 +4,10 @@ Failed passwords for an address are limited per address, so a stranger can spend
 limit. A browser that once signed in to the account carries a signed cookie naming it
 (by a keyed hash of the address, never the address itself); with it, the sign-in is
 limited only by that browser's own failures. The cookie outlives sign-out on purpose.
+
+new-device: one cookie names up to MAX_ACCOUNTS accounts (the newest sign-ins), so a
+browser shared by several accounts stays known to each of them; a sign-in without it
+e-mails the owner (accounts.flows.new_device).
 """
 
 import hashlib
@@ -21,6 +25,7 @@ from core.addresses import email_key
 
 COOKIE_NAME = "hygate_device"
 MAX_AGE = timedelta(days=365)
+MAX_ACCOUNTS = 5  # new-device
 _SALT = "hygate.accounts.device"
 
 
@@ -28,32 +33,46 @@ def _account_tag(email: str) -> str:
     return salted_hmac(_SALT, email_key(email), algorithm="sha256").hexdigest()[:32]
 
 
-def issue(user: User) -> str:
-    """Return a signed cookie value that marks this browser as one the user signed in from."""
-    return signing.dumps(
-        {"a": _account_tag(user.email), "d": secrets.token_urlsafe(16)}, salt=_SALT
-    )
+def issue(user: User, earlier: list[str] | None = None) -> str:
+    """Return a signed cookie value that marks this browser as one the user signed in from.
+
+    `earlier` are the account tags the browser's cookie named before (new-device: kept).
+    """
+    mine = _account_tag(user.email)
+    tags = [mine, *(tag for tag in earlier or [] if tag != mine)][:MAX_ACCOUNTS]
+    return signing.dumps({"a": tags, "d": secrets.token_urlsafe(16)}, salt=_SALT)
+
+
+def _read(request: HttpRequest) -> tuple[list[str], str]:
+    """The account tags and the device id of this browser's cookie (none when forged)."""
+    value = request.COOKIES.get(COOKIE_NAME)
+    if not value:
+        return [], ""
+    try:
+        data = signing.loads(value, salt=_SALT, max_age=MAX_AGE)
+    except signing.BadSignature:
+        return [], ""
+    if not isinstance(data, dict):
+        return [], ""
+    tags = data.get("a", [])
+    tags = [tags] if isinstance(tags, str) else tags  # a cookie from before several accounts
+    if not isinstance(tags, list):
+        return [], ""
+    return [str(tag) for tag in tags[:MAX_ACCOUNTS]], str(data.get("d", ""))
 
 
 def remember(request: HttpRequest, user: User) -> None:
     """Have DeviceCookieMiddleware give this browser a device cookie for the user."""
-    request.hygate_device_cookie = issue(user)
+    request.hygate_device_cookie = issue(user, _read(request)[0])
 
 
 def trusted_device(request: HttpRequest, email: str) -> str | None:
     """Return this browser's device id if it signed in to the account of `email` before."""
-    value = request.COOKIES.get(COOKIE_NAME)
-    if not value:
+    tags, device_id = _read(request)
+    tag = _account_tag(email)
+    if not any(constant_time_compare(known, tag) for known in tags):
         return None
-    try:
-        data = signing.loads(value, salt=_SALT, max_age=MAX_AGE)
-    except signing.BadSignature:
-        return None
-    if not isinstance(data, dict) or not constant_time_compare(
-        str(data.get("a", "")), _account_tag(email)
-    ):
-        return None
-    return hashlib.sha256(str(data.get("d", "")).encode()).hexdigest()[:32]
+    return hashlib.sha256(device_id.encode()).hexdigest()[:32]
 
 
 class DeviceCookieMiddleware:

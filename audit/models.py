@@ -55,6 +55,14 @@ class AuditEvent(models.Model):
         SUPERUSER_STATUS_CHANGED = "superuser_status_changed", "Changed superuser status"
         GROUPS_CHANGED = "groups_changed", "Changed a user's groups"
         PERMISSIONS_CHANGED = "permissions_changed", "Changed permissions"
+        # trust / new-device (issue 17, part 3)
+        BROWSER_TRUSTED = "browser_trusted", "Trusted a browser for 30 days"
+        TRUSTED_BROWSER_REVOKED = "trusted_browser_revoked", "Stopped trusting a browser"
+        SECOND_STEP_SKIPPED_TRUSTED = (
+            "second_step_skipped_trusted",
+            "Skipped the second step in a trusted browser",
+        )
+        NEW_DEVICE_SIGN_IN = "new_device_sign_in", "Signed in from a new browser"
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

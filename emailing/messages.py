@@ -41,6 +41,7 @@ KINDS = {
     "account_notice": EmailLog.Kind.NOTICE,
     "email_change_code": EmailLog.Kind.VERIFICATION,
     "invitation": EmailLog.Kind.INVITATION,
+    "new_device": EmailLog.Kind.NOTICE,  # new-device notice
 }
 QUEUED_KINDS = {EmailLog.Kind.INVITATION, EmailLog.Kind.NOTICE}
 

@@ -184,6 +184,19 @@ for _preview in [
             "if_not_you": "If this was not you, undo the change with the button above.",
         },
     ),
+    Preview(  # new-device notice
+        "new-device",
+        "Security notice: a sign-in from a new browser",
+        "new_device",
+        lambda: {
+            "user": _user(),
+            "browser": "Firefox on Windows",
+            "ip_address": "203.0.113.7",
+            "when": _now(),
+            "security_url": _url("/accounts/security/"),
+            "password_reset_url": _url("/accounts/password/reset/"),
+        },
+    ),
     Preview(
         "test-message",
         "Test Connection's message",

@@ -24,3 +24,16 @@ def html_of(message: EmailMultiAlternatives) -> str:
     html = [content for content, mimetype in message.alternatives if mimetype == "text/html"]
     assert html, "the message has no HTML part"
     return html[0]
+
+
+NEW_DEVICE_SUBJECT = "a sign-in from a new browser"
+
+
+def new_device_notices(outbox: list) -> list:
+    """The new-device notices among the messages (accounts.flows.new_device)."""
+    return [message for message in outbox if NEW_DEVICE_SUBJECT in message.subject]
+
+
+def besides_new_device(outbox: list) -> list:
+    """The messages other than new-device notices, for a story told in other mail."""
+    return [message for message in outbox if NEW_DEVICE_SUBJECT not in message.subject]

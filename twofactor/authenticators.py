@@ -23,7 +23,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from accounts.models import User
 from audit.events import Action, record
-from twofactor import recovery_codes, totp
+from twofactor import recovery_codes, totp, trust
 from twofactor.models import Authenticator, RecoveryCode
 from twofactor.notices import send_notice
 from twofactor.policy import active_authenticator
@@ -193,3 +193,4 @@ def staff_reset(user: User, staff_user: AbstractBaseUser) -> None:
         removed_recovery_codes=codes,
     )
     send_notice(user, "staff_reset")
+    trust.stop_trusting_all(None, user, reason="two_factor_reset_by_staff")  # trust

@@ -5,7 +5,7 @@ from django import forms
 from accounts.codes import CODE_DIGITS
 from accounts.forms import ERRORS as ACCOUNT_ERRORS
 from accounts.forms import AddressedCodeForm, CodeForm, PageForm
-from twofactor import recovery_codes
+from twofactor import recovery_codes, trust
 from twofactor.models import SecurityPolicy
 from twofactor.totp import DIGITS
 
@@ -63,6 +63,7 @@ class SecondStepCodeForm(AddressedCodeForm):
     format_message = ERRORS["second_step_code_format"]
     format_code = "second_step_code_format"
     check_errors = {**ACCOUNT_ERRORS, **ERRORS}
+    trust_browser = trust.checkbox("id_trust_browser")  # trust
 
 
 class RecoveryCodeForm(PageForm):
@@ -74,6 +75,7 @@ class RecoveryCodeForm(PageForm):
         ),
         error_messages={"required": ERRORS["recovery_format"]},
     )
+    trust_browser = trust.checkbox("id_recovery_trust_browser", explained=False)  # trust
 
     def clean_recovery_code(self) -> str:
         code = recovery_codes.normalise(self.cleaned_data["recovery_code"])

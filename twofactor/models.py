@@ -8,7 +8,7 @@ from django.db import models
 from django.utils import timezone
 
 from accounts.models import User
-from core import crypto
+from core import crypto, useragent
 
 
 class Authenticator(models.Model):
@@ -96,3 +96,33 @@ class SecurityPolicy(models.Model):
     def load(cls) -> "SecurityPolicy":
         """Return the saved policy, or the default (off, unsaved) when none was saved."""
         return cls.objects.filter(pk=1).first() or cls(pk=1)
+
+
+class TrustedBrowser(models.Model):
+    """A browser trusted at a second step to skip it for 30 days (twofactor.trust).
+
+    The browser holds a random token in a signed cookie; only its SHA-256 is kept here.
+    `password_hash` (the SHA-256 of the session hash the password gave then) ends the trust
+    with any new password, wherever it was set; `method` is the step it was trusted with.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="trusted_browsers")
+    token_hash = models.CharField(max_length=64, unique=True)
+    password_hash = models.CharField(max_length=64)
+    method = models.CharField(max_length=20)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(db_index=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"trusted browser of {self.user} until {self.expires_at:%Y-%m-%d}"
+
+    @property
+    def browser(self) -> str:
+        """The browser in words (core.useragent), never the raw header."""
+        return useragent.describe(self.user_agent)

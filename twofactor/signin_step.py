@@ -28,7 +28,7 @@ from accounts.flows.login import PendingSignIn
 from accounts.models import EmailCode, User
 from accounts.process import CodeProcess, SendOutcome, SessionProcess
 from audit.events import Action, record
-from twofactor import authenticators, policy, recovery_codes
+from twofactor import authenticators, policy, recovery_codes, trust
 from twofactor.policy import Method, Requirement
 from twofactor.verify import check_second_factor
 
@@ -229,6 +229,7 @@ def pass_second_factor(request: HttpRequest, pending: PendingSignIn, user: User)
         pending.state["inbox_confirmed"] = True
         pending.save()
         return reverse("accounts:login_enrol")
+    trust.grant_if_wished(request, pending, user)  # trust: the box was ticked with the code
     return login_flow.finish(request, pending, user)
 
 
@@ -240,6 +241,7 @@ def may_enrol(pending: PendingSignIn) -> bool:
 def finish_after_enrolment(request: HttpRequest, pending: PendingSignIn, user: User) -> str:
     """Sign in once the required app was set up, with a code from it: the app passed."""
     pending.state["passed_with"] = Method.TOTP.value
+    trust.grant_if_wished(request, pending, user)  # trust: ticked with the inbox code before
     return login_flow.finish(request, pending, user)
 
 
@@ -249,6 +251,11 @@ class SecondStepOfSignIn:
     def begin(
         self, request: HttpRequest, pending: PendingSignIn, user: User, *, inbox_proven: bool
     ) -> NextStep | None:
+        # trust: a browser trusted at an earlier second step skips it (never the password).
+        if skipped := trust.skip_second_step(request, user):
+            pending.state["passed_with"] = skipped
+            pending.save()
+            return None
         applies, sent = start(request, pending, user, inbox_proven=inbox_proven)
         if not applies:
             return None

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from twofactor import views
+from twofactor import trust_views, views
 
 urlpatterns = [
     path("login/2fa/", views.login_2fa_view, name="login_2fa"),
@@ -33,5 +33,10 @@ urlpatterns = [
         "security/recovery-codes/",
         views.recovery_codes_view,
         name="security_recovery_codes",
+    ),
+    path(  # trust
+        "security/browsers/<int:browser_id>/stop/",
+        trust_views.stop_trusting_view,
+        name="security_stop_trusting",
     ),
 ]

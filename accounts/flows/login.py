@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from accounts import device, factors, sessions
 from accounts.factors import NextStep
-from accounts.flows import verification
+from accounts.flows import new_device, verification
 from accounts.models import User
 from accounts.process import SessionProcess
 from audit.events import Action, record
@@ -128,6 +128,7 @@ def complete(
 
     Without `remember`, the session ends when the browser closes (besides the idle timeout).
     """
+    new_device.notice_if_new(request, user)  # new-device: before login() sets last_login
     login(request, user, backend="accounts.backends.EmailBackend")
     sessions.note_second_step(request, second_step)
     if not remember:
