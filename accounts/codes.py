@@ -256,12 +256,12 @@ def seconds_locked(user_id: int, purpose: str) -> int:
     return _seconds_until(until, timezone.now())
 
 
-def _count_failure(user_id: int, purpose: str, now: datetime, *, within_budget: bool) -> int:
+def _count_failure(user_id: int, purpose: str, now: datetime) -> int:
+    """Count one try against an unlocked budget with room left; return 0 when there is none."""
     budget = _budget(user_id, purpose)
     new_window = _window_over("failures_since", now - FAILURE_WINDOW)
-    rows = CodeBudget.objects.filter(pk=budget.pk)
-    if within_budget:
-        rows = rows.filter(_unlocked(now)).filter(new_window | Q(failures__lt=FAILURE_BUDGET))
+    rows = CodeBudget.objects.filter(pk=budget.pk).filter(_unlocked(now))
+    rows = rows.filter(new_window | Q(failures__lt=FAILURE_BUDGET))
     return rows.update(
         failures=Case(When(new_window, then=Value(1)), default=F("failures") + 1),
         failures_since=Case(When(new_window, then=Value(now)), default=F("failures_since")),
@@ -288,7 +288,7 @@ def check_within_budget(
     if user_id is None:
         return check()
     now = timezone.now()
-    if not _count_failure(user_id, purpose, now, within_budget=True):
+    if not _count_failure(user_id, purpose, now):
         # Locked, or the budget is spent by tries still being checked (one of them locks).
         return CheckResult(
             CodeCheck.LOCKED,
