@@ -27,6 +27,7 @@ from django.utils.crypto import constant_time_compare
 from accounts.models import User, UserSession
 from audit.events import Action, record
 from core.ratelimit import client_ip
+from core.signals import sessions_ended
 from emailing import crypto
 
 SECOND_STEP_KEY = "hygate.second_step"
@@ -231,6 +232,7 @@ def end_other_sessions(request: HttpRequest, reason: str = "requested") -> int:
     for row in rows:
         _end(row)
     record(request, Action.SESSION_ENDED, target=request.user, ended=len(rows), reason=reason)
+    sessions_ended.send(sender=User, user=request.user, reason=reason)
     return len(rows)
 
 
@@ -243,6 +245,7 @@ def end_all_sessions(request: HttpRequest | None, user: User, reason: str) -> in
         record(
             request, Action.SESSION_ENDED, actor=user, target=user, ended=len(rows), reason=reason
         )
+    sessions_ended.send(sender=User, user=user, reason=reason)
     return len(rows)
 
 
@@ -256,6 +259,7 @@ def end_sessions_for_operator(user: User, *, by: object = None, via: str) -> int
     for row in rows:
         _end(row)
     record(None, Action.SESSION_ENDED, actor=by, target=user, ended=len(rows), reason=via)
+    sessions_ended.send(sender=User, user=user, reason=via)
     return len(rows)
 
 

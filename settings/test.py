@@ -14,6 +14,7 @@ RESEND_API_KEY = ""
 RESEND_FROM_EMAIL = "Hygate <id@hygate.example>"
 DEFAULT_FROM_EMAIL = SERVER_EMAIL = RESEND_FROM_EMAIL
 HYGATE_SITE_URL = "https://id.example.test"
+OAUTH2_PROVIDER = {**OAUTH2_PROVIDER, "OIDC_ISS_ENDPOINT": HYGATE_SITE_URL}  # noqa: F405
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
