@@ -129,18 +129,22 @@ class RelyingParty:
             withhold_token=True,
         )
 
-    def verify(self, id_token: str, nonce: str | None = None) -> dict:
+    def verify(self, id_token: str, nonce: str | None = None, refreshed: bool = False) -> dict:
         """Check an ID token as a relying party must: signature by the JWKS, iss, aud, nonce."""
         jwks = KeySet.import_key_set(
             self.session.get(self.discovery["jwks_uri"], withhold_token=True).json()
         )
         token = jwt.decode(id_token, jwks, algorithms=["RS256"])
+        # A refreshed ID token carries no nonce (OpenID Connect Core 12.2).
+        expected_nonce = (
+            {} if refreshed else {"nonce": {"essential": True, "value": nonce or self.nonce}}
+        )
         jwt.JWTClaimsRegistry(
             iss={"essential": True, "value": ISSUER},
             aud={"essential": True, "value": self.client_id},
-            nonce={"essential": True, "value": nonce or self.nonce},
             exp={"essential": True},
             iat={"essential": True},
+            **expected_nonce,
         ).validate(token.claims)
         return dict(token.claims)
 
