@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from oauth2_provider import views as dot
-from oauth2_provider.exceptions import OAuthToolkitError
+from oauth2_provider.exceptions import InvalidOIDCClientError, OAuthToolkitError
 from oauth2_provider.models import get_application_model, get_grant_model
 
 from core.ratelimit import consume
@@ -102,7 +102,9 @@ class AuthorizeView(dot.AuthorizationView):
 
     def form_valid(self, form) -> HttpResponse:
         application = Application.objects.filter(client_id=form.cleaned_data["client_id"]).first()
-        scopes = form.cleaned_data.get("scope", "").split()
+        if application is None:
+            return self.render_to_response({"error": _error("invalid_client", {})}, status=400)
+        scopes = (form.cleaned_data.get("scope") or "").split()
         response = super().form_valid(form)
         location = response.get("Location", "")
         if application is not None and "code=" in urlsplit(location).query:
@@ -209,6 +211,14 @@ class LogoutView(dot.RPInitiatedLogoutView):
         if target:
             response["Content-Security-Policy"] = policy_allowing([origin_of(target)])
         return response
+
+    def get_request_application(self, id_token, client_id):
+        if client_id:
+            application = Application.objects.filter(client_id=client_id).first()
+            if application is None:
+                raise InvalidOIDCClientError()
+            return application
+        return id_token.application if id_token else None
 
     def do_logout(
         self, application=None, post_logout_redirect_uri=None, state=None, token_user=None

@@ -46,7 +46,12 @@ def app_new_view(request: HttpRequest) -> HttpResponse:
             "oidc/settings_app_registered.html",
             {"app": app, "secret": secret, "discovery_url": _discovery_url(request)},
         )
-    return render(request, "oidc/settings_app_form.html", {"form": form, "app": None})
+    return render(
+        request,
+        "oidc/settings_app_form.html",
+        {"form": form, "app": None},
+        status=400 if form.errors else 200,
+    )
 
 
 @never_cache
@@ -69,6 +74,7 @@ def app_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "oidc/settings_app_form.html",
         {"form": form, "app": app, "public": public, "discovery_url": _discovery_url(request)},
+        status=400 if form.errors else 200,
     )
 
 

@@ -163,7 +163,7 @@ def test_changing_an_app_is_recorded_and_uris_are_validated():
     client = client_of(staff_with("view_application", "change_application"))
     url = reverse("oidc:app_edit", args=[app.pk])
     bad = client.post(url, {"name": "Wiki", "redirect_uris": "http://evil.example/cb"}, secure=True)
-    assert bad.status_code == 200 and b"Use https://" in bad.content
+    assert bad.status_code == 400 and b"Use https://" in bad.content
     client.post(
         url, {"name": "Wiki 2", "redirect_uris": "https://wiki.example.org/new/"}, secure=True
     )
