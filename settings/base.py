@@ -110,6 +110,8 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 PASSWORD_HASHERS = [
     "accounts.hashers.HygateArgon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    # Apps' client secrets only (random, 128 characters): see oidc/hashers.py.
+    "oidc.hashers.ClientSecretHasher",
 ]
 # No composition rules (ASVS 6.2.5: an all-digit passphrase is fine); see README "Passwords".
 AUTH_PASSWORD_VALIDATORS = [
@@ -326,6 +328,7 @@ OAUTH2_PROVIDER = {
     },
     "DEFAULT_SCOPES": ["openid"],
     "PKCE_REQUIRED": _pkce_required,
+    "CLIENT_SECRET_HASHER": "hygate_client_secret_sha256",  # oidc/hashers.py says why
     "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
     "ACCESS_TOKEN_EXPIRE_SECONDS": 10 * 60,
     "ID_TOKEN_EXPIRE_SECONDS": 10 * 60,
@@ -348,4 +351,9 @@ OAUTH2_PROVIDER = {
     "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
     "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
     "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
+    # RFC 9207: the authorization response names its issuer (against mix-up attacks).
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
 }
+# DOT warns that http redirect URIs are allowed: only a loopback address may use http
+# (RFC 8252 7.3, native apps), which oidc.forms.clean_uris enforces for every app.
+SILENCED_SYSTEM_CHECKS = ["oauth2_provider.W008"]

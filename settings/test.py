@@ -23,6 +23,8 @@ STORAGES = {
 PASSWORD_HASHERS = [
     "tests.hashers.QuickArgon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    # Apps' client secrets only (random, 128 characters): see oidc/hashers.py.
+    "oidc.hashers.ClientSecretHasher",
 ]
 # Accounts made by the factories are new: the invitation caps have their own tests
 # (tests/organisations/test_invitation_caps.py); the others invite freely.
