@@ -71,6 +71,13 @@ class HygateValidator(OAuth2Validator):
             )
             Authentication.objects.filter(pk=authentication.pk).update(token_family=family)
 
+    # --- prompt=none: the views answer login_required / consent_required themselves ------
+    def validate_silent_login(self, request) -> bool:
+        return True
+
+    def validate_silent_authorization(self, request) -> bool:
+        return True
+
     # --- claims ----------------------------------------------------------------------------
     def get_additional_claims(self, request):
         authentication = getattr(request, "hygate_authentication", None)

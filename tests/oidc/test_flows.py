@@ -278,3 +278,15 @@ def test_what_ends_a_users_sessions_ends_their_apps_refresh_tokens(wiki, how):
     assert not RefreshToken.objects.filter(user=member, revoked__isnull=True).exists()
     with pytest.raises(OAuthError):
         wiki.refresh(token["refresh_token"])
+
+
+def test_prompt_none_answers_the_app_instead_of_showing_a_page(wiki):
+    _, left = Browser().go(with_prompt_none(wiki.authorization_url()))
+    assert query(left)["error"] == "login_required"
+    browser = signed_in_browser(UserFactory())
+    _, left = browser.go(with_prompt_none(wiki.authorization_url()))
+    assert query(left)["error"] == "consent_required" and query(left)["state"] == wiki.state
+
+
+def with_prompt_none(url: str) -> str:
+    return f"{url}&prompt=none"
