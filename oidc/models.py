@@ -85,6 +85,8 @@ class Authentication(models.Model):
 class SigningKey(models.Model):
     """An RSA key that signs ID tokens; the newest signs, a retired one stays in the JWKS a day."""
 
+    ENCRYPTED_FIELDS = ("private_key",)  # re-encrypted by manage.py rotate_encryption_key
+
     private_key = models.TextField(help_text="The PEM, encrypted (emailing.crypto).")
     created_at = models.DateTimeField(auto_now_add=True)
     retired_at = models.DateTimeField(null=True, blank=True)
