@@ -63,6 +63,14 @@ class AuditEvent(models.Model):
             "Skipped the second step in a trusted browser",
         )
         NEW_DEVICE_SIGN_IN = "new_device_sign_in", "Signed in from a new browser"
+        OIDC_APP_REGISTERED = "oidc_app_registered", "Registered an app that signs in with Hygate"
+        OIDC_APP_CHANGED = "oidc_app_changed", "Changed an app that signs in with Hygate"
+        OIDC_APP_SECRET_RESET = "oidc_app_secret_reset", "Made a new secret for an app"
+        OIDC_APP_DELETED = "oidc_app_deleted", "Removed an app that signs in with Hygate"
+        OIDC_CONSENT_GIVEN = "oidc_consent_given", "Let an app sign in"
+        OIDC_CONSENT_DENIED = "oidc_consent_denied", "Refused an app"
+        OIDC_APP_REVOKED = "oidc_app_revoked", "Revoked an app's access"
+        OIDC_REFRESH_TOKEN_REUSED = "oidc_refresh_token_reused", "An app's refresh token was reused"
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

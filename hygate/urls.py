@@ -5,6 +5,7 @@ from accounts import urls as accounts_urls
 from audit.views import audit_log_view
 from emailing.webhooks import resend_webhook_view
 from hygate import views
+from oidc import views as oidc_views
 from organisations.views import invitation_view
 from twofactor import urls as twofactor_urls
 from twofactor.views import security_settings_view
@@ -22,6 +23,11 @@ urlpatterns = [
     path("orgs/", include("organisations.urls")),
     path("invitations/<str:token>/", invitation_view, name="invitation"),
     path("webhooks/resend/", resend_webhook_view, name="resend_webhook"),
+    path("settings/apps/", include("oidc.settings_urls")),
+    path("accounts/apps/", oidc_views.my_apps_view, name="my_apps"),
+    path("accounts/apps/<int:pk>/revoke/", oidc_views.revoke_app_view, name="revoke_app"),
+    # The OpenID Connect provider: discovery at the site root, its endpoints under /o/.
+    path("", include("oidc.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon, name="favicon"),
     # Staff sign in through Hygate's own sign-in (and its later second factor), never a

@@ -31,6 +31,8 @@ INSTALLED_APPS = [
     "emailing",
     "twofactor",
     "organisations",
+    "oauth2_provider",
+    "oidc",
 ]
 
 MIDDLEWARE = [
@@ -41,6 +43,8 @@ MIDDLEWARE = [
     "audit.events.RequestContextMiddleware",
     "core.after_response.SendAfterResponseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # While a session's sign-in is on its way to an app, its pages' form-action allows it.
+    "oidc.middleware.AppRedirectFormActionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -108,6 +112,8 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 PASSWORD_HASHERS = [
     "accounts.hashers.HygateArgon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    # Apps' client secrets only (random, 128 characters): see oidc/hashers.py.
+    "oidc.hashers.ClientSecretHasher",
 ]
 # No composition rules (ASVS 6.2.5: an all-digit passphrase is fine); see README "Passwords".
 AUTH_PASSWORD_VALIDATORS = [
@@ -194,6 +200,8 @@ HYGATE_RATE_LIMIT_RULES = {
     # Bulk imports (a pasted list) count apart, one per address.
     "invitation_org_bulk": "1000/d/key",
     "invitation_inviter_bulk": "1000/d/key",
+    # The OpenID Connect token and revocation endpoints, per client address.
+    "oidc_token": "120/m/ip",
 }
 # Daily caps on invitations (organisations/flows/caps.py): every address invited counts,
 # per inviter, site-wide, and lower for accounts in their first days.
@@ -293,3 +301,61 @@ LOGGING = {
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
+
+
+# --- Sign-in for other apps: Hygate as an OpenID Connect provider (see README) ---
+def _pkce_required(client_id: str) -> bool:
+    from oidc.clients import pkce_required  # the apps are loaded by the time DOT asks
+
+    return pkce_required(client_id)
+
+
+# DOT's own models, named so that oidc's migrations can point at them.
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+OAUTH2_PROVIDER_GRANT_MODEL = "oauth2_provider.Grant"
+OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "oauth2_provider.AccessToken"  # noqa: S105
+OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL = "oauth2_provider.RefreshToken"  # noqa: S105
+OAUTH2_PROVIDER_ID_TOKEN_MODEL = "oauth2_provider.IDToken"  # noqa: S105
+HYGATE_OIDC_REFRESH_TOKEN_SECONDS = env.int("HYGATE_OIDC_REFRESH_TOKEN_SECONDS", default=30 * 86400)
+OAUTH2_PROVIDER = {
+    "OIDC_ENABLED": True,
+    # The issuer is the site itself; the signing keys come from the database (oidc/keys.py).
+    "OIDC_ISS_ENDPOINT": HYGATE_SITE_URL,
+    "OAUTH2_VALIDATOR_CLASS": "oidc.validators.HygateValidator",
+    "SCOPES": {
+        "openid": "Know that it is you",
+        "email": "See your e-mail address",
+        "profile": "See your name",
+        "organisations": "See your organisations and your role in each",
+    },
+    "DEFAULT_SCOPES": ["openid"],
+    "PKCE_REQUIRED": _pkce_required,
+    "CLIENT_SECRET_HASHER": "hygate_client_secret_sha256",  # oidc/hashers.py says why
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 10 * 60,
+    "ID_TOKEN_EXPIRE_SECONDS": 10 * 60,
+    "REFRESH_TOKEN_EXPIRE_SECONDS": HYGATE_OIDC_REFRESH_TOKEN_SECONDS,
+    "ROTATE_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "REFRESH_TOKEN_GRACE_PERIOD_SECONDS": 0,
+    "REQUEST_APPROVAL_PROMPT": "force",  # Hygate asks once per app and scope set itself
+    "OIDC_RESPONSE_TYPES_SUPPORTED": ["code"],
+    "OIDC_RP_INITIATED_LOGOUT_ENABLED": True,
+    "OIDC_RP_INITIATED_LOGOUT_ALWAYS_PROMPT": False,
+    "OIDC_RP_INITIATED_LOGOUT_STRICT_REDIRECT_URIS": True,
+    "OIDC_RP_INITIATED_LOGOUT_DELETE_TOKENS": False,  # the app's own, in oidc.provider_views
+    "ALLOW_URI_WILDCARDS": False,
+    # RFC 9700: no implicit or password grant, no "plain" PKCE, tokens hashed at rest.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
+    # RFC 9207: the authorization response names its issuer (against mix-up attacks).
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+}
+# DOT warns that http redirect URIs are allowed: only a loopback address may use http
+# (RFC 8252 7.3, native apps), which oidc.forms.clean_uris enforces for every app.
+SILENCED_SYSTEM_CHECKS = ["oauth2_provider.W008"]

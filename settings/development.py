@@ -9,7 +9,7 @@ from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import BASE_DIR, INSTALLED_APPS, MIDDLEWARE, env
+from .base import BASE_DIR, INSTALLED_APPS, MIDDLEWARE, OAUTH2_PROVIDER, env
 
 
 def _local_secret(name: str, make) -> str:
@@ -58,6 +58,8 @@ DEBUG = env.bool("DEBUG", default=True)
 HYGATE_SITE_URL = env.str("HYGATE_SITE_URL", default="").rstrip("/") or site_url_for_host(
     env.str("HYGATE_DEV_HOST", default="127.0.0.1:8000")
 )
+# The OpenID Connect issuer is the site itself.
+OAUTH2_PROVIDER = {**OAUTH2_PROVIDER, "OIDC_ISS_ENDPOINT": HYGATE_SITE_URL}
 SECRET_KEY = env.str("SECRET_KEY", default="") or _local_secret(
     "secret_key", lambda: secrets.token_urlsafe(50)
 )

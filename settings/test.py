@@ -14,6 +14,7 @@ RESEND_API_KEY = ""
 RESEND_FROM_EMAIL = "Hygate <id@hygate.example>"
 DEFAULT_FROM_EMAIL = SERVER_EMAIL = RESEND_FROM_EMAIL
 HYGATE_SITE_URL = "https://id.example.test"
+OAUTH2_PROVIDER = {**OAUTH2_PROVIDER, "OIDC_ISS_ENDPOINT": HYGATE_SITE_URL}  # noqa: F405
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -22,6 +23,8 @@ STORAGES = {
 PASSWORD_HASHERS = [
     "tests.hashers.QuickArgon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    # Apps' client secrets only (random, 128 characters): see oidc/hashers.py.
+    "oidc.hashers.ClientSecretHasher",
 ]
 # Accounts made by the factories are new: the invitation caps have their own tests
 # (tests/organisations/test_invitation_caps.py); the others invite freely.

@@ -2,7 +2,8 @@
 
 A new form joins here. `url` may name the fixtures of tests/site/test_bad_input.py in
 braces: {slug}, {token} (an invitation link), {reset} (a password-reset page), {session}
-(a session row), {suppression} (a suppressed address). MID_SIGN_IN_FORMS are posted by a
+(a session row), {suppression} (a suppressed address), {app} (an app that signs in
+with Hygate). MID_SIGN_IN_FORMS are posted by a
 visitor between the password and the second step.
 """
 
@@ -62,6 +63,46 @@ FORMS = [
     PortalForm("/orgs/{slug}/", ("action", "email", "emails", "role", "member", "invitation")),
     PortalForm("/invitations/{token}/", ("action",)),
     PortalForm("/webhooks/resend/", ("type", "data", "created_at")),
+    PortalForm(
+        "/settings/apps/new/",
+        ("name", "redirect_uris", "post_logout_redirect_uris", "public", "trusted"),
+    ),
+    PortalForm("/settings/apps/{app}/", ("name", "redirect_uris", "post_logout_redirect_uris")),
+    PortalForm("/settings/apps/{app}/secret/", ()),
+    PortalForm("/settings/apps/{app}/delete/", ()),
+    PortalForm("/accounts/apps/{app}/revoke/", ()),
+    PortalForm(
+        "/o/authorize/",
+        (
+            "client_id",
+            "redirect_uri",
+            "scope",
+            "state",
+            "nonce",
+            "response_type",
+            "code_challenge",
+            "code_challenge_method",
+            "allow",
+            "claims",
+        ),
+    ),
+    PortalForm(
+        "/o/token/",
+        (
+            "grant_type",
+            "code",
+            "redirect_uri",
+            "client_id",
+            "client_secret",
+            "code_verifier",
+            "refresh_token",
+            "scope",
+        ),
+    ),
+    PortalForm("/o/revoke/", ("token", "token_type_hint", "client_id", "client_secret")),
+    PortalForm(
+        "/o/logout/", ("id_token_hint", "client_id", "post_logout_redirect_uri", "state", "allow")
+    ),
 ]
 
 MID_SIGN_IN_FORMS = [

@@ -83,12 +83,23 @@ def portal():
         "token": token,
         "reset": reset["Location"],
         "suppression": Suppression.objects.create(address="gone@example.com", reason="bounced").pk,
+        "app": oidc_app().pk,
         "session": UserSession.objects.exclude(
             key_hash__in=[UserSession.objects.order_by("pk").first().key_hash]
         )
         .first()
         .pk,
     }
+
+
+def oidc_app():
+    from oidc import flows
+
+    return flows.register_app(
+        None,
+        flows.AppSettings("Wiki", ["https://wiki.example.org/cb"], [], public=False, trusted=False),
+        by=None,
+    )[0]
 
 
 @pytest.mark.parametrize("who", ["signed_out", "signed_in"])

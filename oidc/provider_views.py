@@ -1,0 +1,229 @@
+"""DOT's endpoints, as Hygate serves them: its sign-in, its consent page, its limits.
+
+Only the authorization-code flow is served (the app registrations allow no other grant).
+"""
+
+import json
+from urllib.parse import parse_qs, urlsplit
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import reverse
+from oauth2_provider import views as dot
+from oauth2_provider.exceptions import InvalidOIDCClientError, OAuthToolkitError
+from oauth2_provider.models import get_application_model, get_grant_model
+
+from core.ratelimit import consume
+from oidc import claims, flows, keys
+from oidc.middleware import (
+    allow_app_origin,
+    forget_app_origins,
+    origin_of,
+    policy_allowing,
+)
+from oidc.models import Authentication
+
+Application = get_application_model()
+Grant = get_grant_model()
+
+TOKEN_RATE_LIMIT = "oidc_token"  # noqa: S105 (a rate-limit rule name)
+
+
+def _too_many(wait: int) -> HttpResponse:
+    response = JsonResponse(
+        {"error": "slow_down", "error_description": "Too many requests; try again later."},
+        status=429,
+    )
+    response["Retry-After"] = str(wait)
+    return response
+
+
+class AuthorizeView(dot.AuthorizationView):
+    """Ask a signed-in user to let an app in (once per app and scope set), then answer it."""
+
+    template_name = "oidc/consent.html"
+
+    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        keys.ensure_loaded()
+        return super().dispatch(request, *args, **kwargs)
+
+    def handle_no_permission(self) -> HttpResponse:
+        # Sign in first; only a valid request (a registered app and redirect URI) gets its
+        # origin into this session's form-action, so the sign-in form can reach the app.
+        try:
+            _scopes, credentials = self.validate_authorization_request(self.request)
+        except OAuthToolkitError as error:
+            return self.error_response(error, application=None)
+        if "none" not in self.request.GET.get("prompt", "").split():
+            allow_app_origin(self.request, credentials["redirect_uri"])
+        return super().handle_no_permission()
+
+    def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        try:
+            scopes, credentials = self.validate_authorization_request(request)
+        except OAuthToolkitError as error:
+            return self.error_response(error, application=None)
+        application = Application.objects.get(client_id=credentials["client_id"])
+        if application.skip_authorization or flows.consented(request.user, application, scopes):
+            return self._answer(application, scopes, credentials)
+        if "none" in request.GET.get("prompt", "").split():
+            # The app asked not to show a page, and there is a question to ask.
+            error = OAuthToolkitError(
+                error=_error("consent_required", credentials),
+                redirect_uri=credentials["redirect_uri"],
+            )
+            return self.error_response(error, application)
+        self.oauth2_data = {
+            **{k: credentials.get(k) for k in ("client_id", "redirect_uri", "response_type")},
+            **{k: credentials.get(k) for k in ("state", "nonce", "code_challenge")},
+            "code_challenge_method": credentials.get("code_challenge_method"),
+            "scopes": scopes,
+        }
+        context = self.get_context_data(
+            form=self.get_form(self.get_form_class()),
+            application=application,
+            scope_descriptions=[claims.SCOPES.get(s, s) for s in scopes],
+        )
+        response = self.render_to_response(context)
+        response["Content-Security-Policy"] = policy_allowing(
+            [origin_of(credentials["redirect_uri"])]
+        )
+        return response
+
+    def _answer(self, application, scopes: list[str], credentials: dict) -> HttpResponse:
+        try:
+            uri, _headers, _body, _status = self.create_authorization_response(
+                request=self.request, scopes=" ".join(scopes), credentials=credentials, allow=True
+            )
+        except OAuthToolkitError as error:
+            return self.error_response(error, application)
+        self._note_authentication(uri, application)
+        forget_app_origins(self.request)
+        return self.redirect(uri, application)
+
+    def form_valid(self, form) -> HttpResponse:
+        application = Application.objects.filter(client_id=form.cleaned_data["client_id"]).first()
+        if application is None:
+            return self.render_to_response({"error": _error("invalid_client", {})}, status=400)
+        scopes = (form.cleaned_data.get("scope") or "").split()
+        response = super().form_valid(form)
+        location = response.get("Location", "")
+        if application is not None and "code=" in urlsplit(location).query:
+            flows.give_consent(self.request, application, scopes)
+            self._note_authentication(location, application)
+        elif application is not None and "access_denied" in urlsplit(location).query:
+            flows.note_denial(self.request, application, scopes)
+        forget_app_origins(self.request)
+        return response
+
+    def _note_authentication(self, uri: str, application) -> None:
+        code = parse_qs(urlsplit(uri).query).get("code", [""])[0]
+        grant = Grant.objects.filter(code=code, application=application).first()
+        if grant is None:
+            return
+        Authentication.objects.create(
+            user=self.request.user,
+            application=application,
+            grant=grant,
+            amr=claims.methods(self.request),
+            auth_time=claims.signed_in_at(self.request),
+        )
+
+
+def _error(name: str, credentials: dict):
+    from oauthlib.oauth2.rfc6749.errors import CustomOAuth2Error
+
+    return CustomOAuth2Error(error=name, state=credentials.get("state"))
+
+
+class TokenView(dot.TokenView):
+    """Exchange a code or a refresh token, within the token endpoint's rate limit."""
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        wait = consume(request, TOKEN_RATE_LIMIT)
+        if wait:
+            return _too_many(wait)
+        keys.ensure_loaded()
+        return super().post(request, *args, **kwargs)
+
+
+class RevokeTokenView(dot.RevokeTokenView):
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        wait = consume(request, TOKEN_RATE_LIMIT)
+        if wait:
+            return _too_many(wait)
+        return super().post(request, *args, **kwargs)
+
+
+class UserInfoView(dot.UserInfoView):
+    pass
+
+
+class JwksView(dot.JwksInfoView):
+    def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        keys.ensure_loaded()
+        return super().get(request, *args, **kwargs)
+
+
+class DiscoveryView(dot.ConnectDiscoveryInfoView):
+    """The provider's metadata, saying only what Hygate serves."""
+
+    def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        keys.ensure_loaded()
+        response = super().get(request, *args, **kwargs)
+        data = json.loads(response.content)
+        site = data["issuer"]
+        data.update(
+            {
+                "revocation_endpoint": site + reverse("oauth2_provider:revoke-token"),
+                "response_types_supported": ["code"],
+                "response_modes_supported": ["query"],
+                "grant_types_supported": ["authorization_code", "refresh_token"],
+                "code_challenge_methods_supported": ["S256"],
+                "id_token_signing_alg_values_supported": ["RS256"],
+                "token_endpoint_auth_methods_supported": [
+                    "client_secret_basic",
+                    "client_secret_post",
+                    "none",
+                ],
+                "prompt_values_supported": ["none"],
+                "claims_supported": sorted(
+                    {*claims.CLAIM_SCOPES, "iss", "aud", "exp", "iat", "nonce"}
+                ),
+            }
+        )
+        answer = JsonResponse(data)
+        answer["Access-Control-Allow-Origin"] = "*"
+        return answer
+
+
+class LogoutView(dot.RPInitiatedLogoutView):
+    """RP-initiated logout: sign out of Hygate, end the app's tokens, go back to the app."""
+
+    template_name = "oidc/logout_confirm.html"
+
+    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        keys.ensure_loaded()
+        return super().dispatch(request, *args, **kwargs)
+
+    def render_to_response(self, context, **kwargs) -> HttpResponse:
+        response = super().render_to_response(context, **kwargs)
+        target = (getattr(self, "oidc_data", None) or {}).get("post_logout_redirect_uri")
+        if target:
+            response["Content-Security-Policy"] = policy_allowing([origin_of(target)])
+        return response
+
+    def get_request_application(self, id_token, client_id):
+        if client_id:
+            application = Application.objects.filter(client_id=client_id).first()
+            if application is None:
+                raise InvalidOIDCClientError()
+            return application
+        return id_token.application if id_token else None
+
+    def do_logout(
+        self, application=None, post_logout_redirect_uri=None, state=None, token_user=None
+    ):
+        user = token_user or self.request.user
+        if application is not None and user.is_authenticated:
+            flows.end_tokens(user, application)
+        return super().do_logout(application, post_logout_redirect_uri, state, token_user)
