@@ -33,7 +33,10 @@ ONE_TIME_CODES = ("email", "totp", "recovery")
 
 def subject(user: User) -> str:
     """Return the user's stable `sub`, making it on first use."""
-    return Subject.objects.get_or_create(user=user)[0].value
+    try:
+        return user.oidc_subject.value  # read with the user where the caller could
+    except Subject.DoesNotExist:
+        return Subject.objects.get_or_create(user=user)[0].value
 
 
 def methods(request: HttpRequest) -> list[str]:

@@ -66,11 +66,15 @@ class Authentication(models.Model):
     application = models.ForeignKey(
         oauth2_settings.APPLICATION_MODEL, on_delete=models.CASCADE, related_name="+"
     )
+    # The code's row is deleted when it is exchanged (the exchange unlinks it first) or when it
+    # expires unused: no constraint and no cascade, so that the delete is one query. Grant ids
+    # are never reused (AUTOINCREMENT on SQLite, an identity on PostgreSQL).
     grant = models.OneToOneField(
         oauth2_settings.GRANT_MODEL,
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
         related_name="hygate_authentication",
     )
     token_family = models.UUIDField(null=True, blank=True, db_index=True)

@@ -2,19 +2,26 @@
 
 import hashlib
 import json
+from contextvars import ContextVar
 
 from jwcrypto import jws
 from jwcrypto.common import JWException
-from oauth2_provider.models import get_refresh_token_model
+from oauth2_provider.models import get_grant_model, get_refresh_token_model
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.settings import oauth2_settings
 from oauth2_provider.utils import jwk_from_pem
+from oauthlib.oauth2.rfc6749.utils import scope_to_list
 
 from audit.events import Action, record
 from oidc import claims
 from oidc.models import Authentication
 
+Grant = get_grant_model()
 RefreshToken = get_refresh_token_model()
+
+# The ID token this request has just signed and saved, as (serialized, IDToken row), while
+# DOT makes the access token that points at it: DOT would parse, verify and load it again.
+_signed_now: ContextVar[tuple | None] = ContextVar("hygate_signed_id_token", default=None)
 
 
 def _checksum(token: str) -> str:
@@ -24,14 +31,73 @@ def _checksum(token: str) -> str:
 class HygateValidator(OAuth2Validator):
     oidc_claim_scope = claims.CLAIM_SCOPES
 
-    # --- how the user signed in, carried from the code to every token of it -------------
+    # --- the code, read once per token request ---------------------------------------------
+    # DOT reads the grant again for each question oauthlib asks of it (scopes, the code, the
+    # PKCE challenge and its method, the redirect URI, the nonce): six queries a code exchange.
+    # The validator is shared by every request, so the grant is kept on oauthlib's request.
+    def _grant(self, code: str, request):
+        """The code's grant (with its user and how they signed in), or None; read once."""
+        cached = getattr(request, "hygate_grant", None)
+        if cached is None or cached[0] != code:
+            grant = (
+                Grant.objects.select_related("user", "user__oidc_subject", "hygate_authentication")
+                .filter(code=code)
+                .first()
+            )
+            request.hygate_grant = cached = (code, grant)
+        return cached[1]
+
+    def _grant_of(self, code: str, client, request):
+        grant = self._grant(code, request)
+        if grant is None or client is None or grant.application_id != client.pk:
+            return None
+        return grant
+
+    def get_authorization_code_scopes(self, client_id, code, redirect_uri, request):
+        grant = self._grant(code, request)
+        return scope_to_list(grant.scope) if grant is not None and grant.scope else []
+
     def validate_code(self, client_id, code, client, request, *args, **kwargs):
-        valid = super().validate_code(client_id, code, client, request, *args, **kwargs)
-        if valid:
-            request.hygate_authentication = Authentication.objects.filter(
-                grant__code=code, application=client
-            ).first()
-        return valid
+        grant = self._grant_of(code, client, request)
+        if grant is None or grant.is_expired():
+            return False
+        request.scopes = grant.scope.split(" ")
+        request.user = grant.user
+        if grant.nonce:
+            request.nonce = grant.nonce
+        if grant.claims:
+            request.claims = json.loads(grant.claims)
+        # How the user signed in, carried from the code to every token of it.
+        try:
+            request.hygate_authentication = grant.hygate_authentication
+        except Authentication.DoesNotExist:
+            request.hygate_authentication = None
+        return True
+
+    def get_code_challenge(self, code, request):
+        grant = self._grant_of(code, request.client, request)
+        if grant is None:
+            return super().get_code_challenge(code, request)
+        return grant.code_challenge or None
+
+    def get_code_challenge_method(self, code, request):
+        grant = self._grant_of(code, request.client, request)
+        if grant is None:
+            return super().get_code_challenge_method(code, request)
+        return grant.code_challenge_method or None
+
+    def confirm_redirect_uri(self, client_id, code, redirect_uri, client, *args, **kwargs):
+        request = args[0] if args else kwargs.get("request")
+        grant = self._grant_of(code, client, request) if request is not None else None
+        if grant is None:
+            return super().confirm_redirect_uri(
+                client_id, code, redirect_uri, client, *args, **kwargs
+            )
+        return grant.redirect_uri_allowed(redirect_uri)
+
+    def get_authorization_code_nonce(self, client_id, code, redirect_uri, request):
+        grant = self._grant(code, request)
+        return (grant.nonce or None) if grant is not None else None
 
     def validate_refresh_token(self, refresh_token, client, request, *args, **kwargs):
         token = (
@@ -63,13 +129,37 @@ class HygateValidator(OAuth2Validator):
     def _save_bearer_token(self, token, request, *args, **kwargs):
         super()._save_bearer_token(token, request, *args, **kwargs)
         authentication = getattr(request, "hygate_authentication", None)
-        if authentication is not None and authentication.token_family is None:
-            family = (
-                RefreshToken.objects.filter(token_checksum=_checksum(token["refresh_token"]))
-                .values_list("token_family", flat=True)
-                .first()
+        refresh_token = getattr(request, "hygate_new_refresh_token", None)
+        if authentication is not None and authentication.token_family is None and refresh_token:
+            # From the code to the refresh-token family it started (the code is deleted next).
+            Authentication.objects.filter(pk=authentication.pk).update(
+                token_family=refresh_token.token_family, grant=None
             )
-            Authentication.objects.filter(pk=authentication.pk).update(token_family=family)
+
+    def _create_refresh_token(self, request, refresh_token_code, access_token, previous):
+        refresh_token = super()._create_refresh_token(
+            request, refresh_token_code, access_token, previous
+        )
+        request.hygate_new_refresh_token = refresh_token
+        return refresh_token
+
+    def finalize_id_token(self, id_token, token, token_handler, request):
+        signed = super().finalize_id_token(id_token, token, token_handler, request)
+        request.hygate_signed_id_token = (signed, request.id_token)
+        return signed
+
+    def _create_access_token(self, expires, request, token, source_refresh_token=None):
+        marker = _signed_now.set(getattr(request, "hygate_signed_id_token", None))
+        try:
+            return super()._create_access_token(expires, request, token, source_refresh_token)
+        finally:
+            _signed_now.reset(marker)
+
+    def _load_id_token(self, token):
+        signed = _signed_now.get()
+        if signed is not None and signed[0] == token:
+            return signed[1]
+        return super()._load_id_token(token)
 
     # --- prompt=none: the views answer login_required / consent_required themselves ------
     def validate_silent_login(self, request) -> bool:
@@ -94,14 +184,12 @@ class HygateValidator(OAuth2Validator):
         return list(claims.CLAIM_SCOPES)
 
     def get_userinfo_claims(self, request):
-        family = (
-            RefreshToken.objects.filter(access_token=request.access_token)
-            .values_list("token_family", flat=True)
-            .first()
+        families = RefreshToken.objects.filter(access_token=request.access_token).values(
+            "token_family"
         )
-        request.hygate_authentication = (
-            Authentication.objects.filter(token_family=family).first() if family else None
-        )
+        request.hygate_authentication = Authentication.objects.filter(
+            token_family__isnull=False, token_family__in=families
+        ).first()
         return super().get_userinfo_claims(request)
 
     def get_id_token_dictionary(self, token, token_handler, request):

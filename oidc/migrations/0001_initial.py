@@ -38,7 +38,7 @@ class Migration(migrations.Migration):
                 ('auth_time', models.DateTimeField()),
                 ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
                 ('application', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.OAUTH2_PROVIDER_APPLICATION_MODEL)),
-                ('grant', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='hygate_authentication', to=settings.OAUTH2_PROVIDER_GRANT_MODEL)),
+                ('grant', models.OneToOneField(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='hygate_authentication', to=settings.OAUTH2_PROVIDER_GRANT_MODEL)),
                 ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
         ),

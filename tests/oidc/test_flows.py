@@ -176,6 +176,25 @@ def test_a_code_works_once(wiki):
     assert again.value.error == "invalid_grant"
 
 
+def test_a_code_exchange_reads_its_code_once_and_never_reloads_the_id_token_it_made(wiki):
+    """The token endpoint's cost (bench/oidc.py): the code read once by Hygate's validator (and
+    once more by DOT's check of RFC 8707 resources), the ID token it signed never read back."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    member = UserFactory()
+    browser = signed_in_browser(member)
+    page, _ = browser.go(wiki.authorization_url())
+    _, left = consent(browser, page)
+    with CaptureQueriesContext(connection) as queries:
+        tokens = wiki.fetch_token(left)
+    selects = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT")]
+    assert len([s for s in selects if 'FROM "oauth2_provider_grant"' in s]) == 2, selects
+    assert not [s for s in selects if 'FROM "oauth2_provider_idtoken"' in s], selects
+    assert len(selects) <= 6, selects
+    assert wiki.verify(tokens["id_token"])["amr"] == ["pwd"]
+
+
 def test_refresh_tokens_rotate_and_a_reused_one_ends_the_chain(wiki):
     member = UserFactory()
     first = sign_in_to(wiki, member)
