@@ -55,6 +55,13 @@ class AuditEvent(models.Model):
         SUPERUSER_STATUS_CHANGED = "superuser_status_changed", "Changed superuser status"
         GROUPS_CHANGED = "groups_changed", "Changed a user's groups"
         PERMISSIONS_CHANGED = "permissions_changed", "Changed permissions"
+        PASSKEY_ADDED = "passkey_added", "Added a passkey"
+        PASSKEY_RENAMED = "passkey_renamed", "Renamed a passkey"
+        PASSKEY_REMOVED = "passkey_removed", "Removed a passkey"
+        PASSKEY_DISOWNED = "passkey_disowned", "Removed a passkey with the link in its notice"
+        PASSKEY_SIGN_IN = "passkey_sign_in", "Signed in with a passkey"
+        PASSKEY_REFUSED = "passkey_refused", "A passkey was refused"
+        PASSKEY_CLONE_SUSPECTED = "passkey_clone_suspected", "A copied passkey was refused"
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

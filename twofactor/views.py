@@ -36,6 +36,7 @@ from twofactor import (
     app_setup,
     authenticators,
     disown,
+    passkeys,
     policy,
     recovery_codes,
     reenrolment,
@@ -274,6 +275,7 @@ def security_view(request: HttpRequest) -> HttpResponse:
             "step_up_left": reauthentication.seconds_left(request),
             "sessions": sessions.active_sessions(request),
             "events": recent_for(user),
+            "passkeys": passkeys.of(user) if passkeys.available() else None,  # passkey list
         },
     )
 
