@@ -57,7 +57,7 @@ class SoftAuthenticator:
         flags: int = UP | UV | BE | BS | AT,
     ) -> str:
         """Answer navigator.credentials.create(): a new key pair for the options' user."""
-        options = json.loads(options) if isinstance(options, str) else options
+        options = json.loads(options) if isinstance(options, str | bytes) else options
         rp_id = rp_id or options["rp"]["id"]
         key = ec.generate_private_key(ec.SECP256R1())
         numbers = key.public_key().public_numbers()
@@ -110,7 +110,7 @@ class SoftAuthenticator:
         sign_count: int | None = None,
     ) -> str:
         """Answer navigator.credentials.get() with a key of this authenticator (the newest)."""
-        options = json.loads(options) if isinstance(options, str) else options
+        options = json.loads(options) if isinstance(options, str | bytes) else options
         credential = credential or self.credentials[-1]
         if sign_count is None:
             if self.counts:

@@ -41,6 +41,7 @@ from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
 from webauthn.helpers.exceptions import WebAuthnException
 from webauthn.helpers.structs import (
     AuthenticatorSelectionCriteria,
+    AuthenticatorTransport,
     PublicKeyCredentialDescriptor,
     ResidentKeyRequirement,
     UserVerificationRequirement,
@@ -58,7 +59,7 @@ METHOD = "passkey"
 RP_NAME = "Hygate"
 CHALLENGE_LIFETIME_SECONDS = 5 * 60
 NAME_MAX_LENGTH = Passkey._meta.get_field("name").max_length
-KNOWN_TRANSPORTS = {"ble", "cable", "hybrid", "internal", "nfc", "smart-card", "usb"}
+KNOWN_TRANSPORTS = {t.value for t in AuthenticatorTransport}
 
 
 class Ceremony(StrEnum):
@@ -246,7 +247,10 @@ def authentication_options(
     rp = _rp()
     allowed = (
         [
-            PublicKeyCredentialDescriptor(id=bytes(p.credential_id), transports=p.transports)
+            PublicKeyCredentialDescriptor(
+                id=bytes(p.credential_id),
+                transports=[AuthenticatorTransport(t) for t in p.transports],
+            )
             for p in of(user)
         ]
         if ceremony is Ceremony.SECOND_STEP and user is not None
