@@ -63,6 +63,13 @@ class AuditEvent(models.Model):
             "Skipped the second step in a trusted browser",
         )
         NEW_DEVICE_SIGN_IN = "new_device_sign_in", "Signed in from a new browser"
+        PASSKEY_ADDED = "passkey_added", "Added a passkey"
+        PASSKEY_RENAMED = "passkey_renamed", "Renamed a passkey"
+        PASSKEY_REMOVED = "passkey_removed", "Removed a passkey"
+        PASSKEY_DISOWNED = "passkey_disowned", "Removed a passkey with the link in its notice"
+        PASSKEY_SIGN_IN = "passkey_sign_in", "Signed in with a passkey"
+        PASSKEY_REFUSED = "passkey_refused", "A passkey was refused"
+        PASSKEY_CLONE_SUSPECTED = "passkey_clone_suspected", "A copied passkey was refused"
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

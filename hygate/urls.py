@@ -6,6 +6,7 @@ from audit.views import audit_log_view
 from emailing.webhooks import resend_webhook_view
 from hygate import views
 from organisations.views import invitation_view
+from twofactor import passkey_urls  # passkey pages
 from twofactor import urls as twofactor_urls
 from twofactor.views import security_settings_view
 
@@ -14,7 +15,14 @@ urlpatterns = [
     # One namespace, "accounts", for the account's pages and its two-factor pages.
     path(
         "accounts/",
-        include((accounts_urls.urlpatterns + twofactor_urls.urlpatterns, "accounts")),
+        include(
+            (
+                accounts_urls.urlpatterns
+                + twofactor_urls.urlpatterns
+                + passkey_urls.urlpatterns,  # passkey pages
+                "accounts",
+            )
+        ),
     ),
     path("settings/", include("emailing.urls")),
     path("settings/security/", security_settings_view, name="security_settings"),

@@ -180,6 +180,8 @@ HYGATE_RATE_LIMIT_RULES = {
     "verify": "20/m/ip",
     "verify_resend": "10/10m/ip",
     "two_factor": "30/m/ip",
+    # Passkey options and answers (each makes or spends a challenge in the session).
+    "passkey": "30/m/ip",
     "password_reset": "10/m/ip",
     "password_reset_address": "3/h/key",
     "reauthenticate": "5/5m/key",

@@ -23,7 +23,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from accounts.models import User
 from audit.events import Action, record
-from twofactor import recovery_codes, totp, trust
+from twofactor import passkeys, recovery_codes, totp, trust
 from twofactor.models import Authenticator, RecoveryCode
 from twofactor.notices import send_notice
 from twofactor.policy import active_authenticator
@@ -137,6 +137,7 @@ def remove_factors_added_since(user: User, since: datetime) -> None:
     Recovery codes of an app that stays but were made since then go too: they would pass
     the second step as well as the app does.
     """
+    passkeys.remove_added_since(user, since)  # passkey: those added since go too
     authenticator = active_authenticator(user)
     if authenticator is not None and authenticator.confirmed_at >= since:
         remove_authenticator(user)
@@ -166,6 +167,7 @@ def staff_reset(user: User, staff_user: AbstractBaseUser) -> None:
     The account is marked, so that setting up an app again needs an e-mailed code too.
     """
     had_authenticator, codes = _remove_all(user)
+    removed_passkeys = passkeys.remove_all(user)  # passkey: a reset removes them too
     user.two_factor_reset_at = timezone.now()
     user.save(update_fields=["two_factor_reset_at"])
     removed = []
@@ -173,6 +175,8 @@ def staff_reset(user: User, staff_user: AbstractBaseUser) -> None:
         removed.append("the authenticator app")
     if codes:
         removed.append(f"{codes} recovery code{'s' if codes != 1 else ''}")
+    if removed_passkeys:  # passkey
+        removed.append(f"{removed_passkeys} passkey{'s' if removed_passkeys != 1 else ''}")
     LogEntry.objects.log_actions(
         user_id=staff_user.pk,
         queryset=[user],
@@ -191,6 +195,7 @@ def staff_reset(user: User, staff_user: AbstractBaseUser) -> None:
         target=user,
         removed_authenticator=had_authenticator,
         removed_recovery_codes=codes,
+        removed_passkeys=removed_passkeys,  # passkey
     )
     send_notice(user, "staff_reset")
     trust.stop_trusting_all(None, user, reason="two_factor_reset_by_staff")  # trust

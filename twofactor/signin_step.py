@@ -73,8 +73,11 @@ def start(
         return False, None
     accepted = sorted(policy.accepted_methods(user, requirement))
     if requirement == Requirement.ENROL:
-        accepted = [Method.EMAIL.value]  # the inbox first, then the new authenticator
+        # the inbox first, then the new authenticator (or a passkey, which needs no app)
+        accepted = [Method.EMAIL.value, *(m for m in accepted if m == Method.PASSKEY)]
     method = Method.TOTP.value if Method.TOTP.value in accepted else Method.EMAIL.value
+    if Method.PASSKEY.value in accepted and not inbox_proven:  # passkey: offered first
+        method = Method.PASSKEY.value
     pending.state.update(requirement=requirement, accepted=accepted, method=method)
     pending.save()
     record(request, Action.TWO_FACTOR_CHALLENGE, actor=user, target=user, requirement=requirement)
@@ -201,6 +204,8 @@ def use_recovery_code(pending: SessionProcess, user: User, code: str) -> CheckRe
 
 def needs_enrolment(pending: SessionProcess) -> bool:
     """Say whether this sign-in must set up an authenticator before it completes."""
+    if pending.state.get("passed_with") == Method.PASSKEY:  # passkey: no app needed
+        return False
     return pending.state.get("requirement") == Requirement.ENROL
 
 

@@ -36,6 +36,7 @@ from twofactor import (
     app_setup,
     authenticators,
     disown,
+    passkeys,
     policy,
     recovery_codes,
     reenrolment,
@@ -278,6 +279,7 @@ def security_view(request: HttpRequest) -> HttpResponse:
             "sessions": sessions.active_sessions(request),
             "trusted_browsers": trust.listed(request),  # trust
             "events": recent_for(user),
+            "passkeys": passkeys.of(user) if passkeys.available() else None,  # passkey list
         },
     )
 
