@@ -33,10 +33,8 @@ NOTICES = {
     ),
     "staff_reset": (
         "two-factor sign-in was reset",
-        "An administrator reset two-factor sign-in on your account: your authenticator app "
-        "and recovery codes were removed.",
+        "An administrator reset two-factor sign-in on your account and removed {removed}.",
     ),
-    # passkey notices (twofactor.passkeys)
     "passkey_added": (
         "a passkey was added",
         "A passkey named “{name}” was added to your account. It signs in to your account "

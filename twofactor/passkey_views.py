@@ -15,7 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.flows import login as login_flow
-from accounts.forms import PageForm
+from accounts.forms import PageForm, validate_public_name
 from accounts.security_views import step_up_required
 from audit.events import Action, record
 from core.ratelimit import rate_limit
@@ -51,6 +51,10 @@ class PasskeyNameForm(PageForm):
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
         error_messages={"required": "Enter a name for the passkey."},
     )
+
+    def clean_name(self) -> str:
+        # Its notice quotes it: no link or number a stranger could plant in the owner's inbox.
+        return validate_public_name(self.cleaned_data["name"])
 
 
 def _credential(request: HttpRequest) -> str:

@@ -215,3 +215,15 @@ def test_two_factor_status_counts_passkeys(stepped_up, client):
     assert re.search(r"passkey:\s+1", out.getvalue())
     assert re.search(r"passkeys:\s+1", out.getvalue())
     assert mail.outbox  # the notice of the addition
+
+
+def test_a_passkey_name_cannot_carry_a_link_into_its_notice(client, stepped_up, outbox):
+    options = client.post(OPTIONS).content.decode()
+    answer = client.post(
+        ADD,
+        {"name": "Call support at evil.example", "credential": SoftAuthenticator().create(options)},
+    )
+    assert answer.status_code == 400
+    assert "cannot contain a web address" in answer.content.decode()
+    assert not Passkey.objects.exists()
+    assert not outbox

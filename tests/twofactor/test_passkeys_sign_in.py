@@ -10,11 +10,11 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import factors
 from audit.models import AuditEvent
 from tests.factories import (
     DEFAULT_PASSWORD,
@@ -22,8 +22,8 @@ from tests.factories import (
     SecurityPolicyFactory,
     UserFactory,
 )
+from tests.mailbox import code_in, link_in
 from tests.passkey_authenticator import UP, SoftAuthenticator, b64
-from twofactor import authenticators
 from twofactor.models import Passkey
 
 LOGIN = reverse("accounts:login")
@@ -258,19 +258,55 @@ def test_without_a_pending_sign_in_the_passkey_step_sends_back(client, member, a
 # --- what removes passkeys ---
 
 
-def test_the_staff_reset_removes_passkeys_too(member, outbox):
-    staff = UserFactory(is_staff=True)
-    authenticators.staff_reset(member, staff)
-    assert not Passkey.objects.exists()
+def test_the_help_desks_reset_removes_passkeys_and_the_notice_says_so(client, member, outbox):
+    desk = UserFactory(staff=True)
+    desk.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_user", "reset_two_factor"])
+    )
+    client.force_login(desk)
+    done = client.post(
+        reverse("admin:accounts_user_changelist"),
+        {"action": "reset_two_factor", "_selected_action": [member.pk]},
+        follow=True,
+    )
+    assert "Two-factor reset for 1 user(s)" in done.content.decode()
+    assert not Passkey.objects.filter(user=member).exists()
     event = AuditEvent.objects.get(action="two_factor_reset_by_staff")
     assert event.details["removed_passkeys"] == 1
+    notice = outbox[-1]
+    assert notice.to == [member.email]
+    assert "1 passkey" in notice.body
+    assert "authenticator app" not in notice.body.split("reset two-factor")[1].split(".")[0]
 
 
-def test_undoing_an_email_change_removes_passkeys_added_since(member):
-    before = timezone.now()
-    newer = with_passkey(member, SoftAuthenticator(), name="Newer")
-    Passkey.objects.filter(user=member).exclude(pk=newer.pk).update(
-        created_at=before - timedelta(days=1)
+def test_the_email_change_undo_link_removes_a_passkey_the_changer_added(outbox):
+    """A thief with the password adds a passkey, then moves the address; the old inbox undoes it."""
+    owner = UserFactory(email="owner@example.com")
+    thief = Client()
+    assert (
+        thief.post(LOGIN, {"email": owner.email, "password": DEFAULT_PASSWORD})["Location"] == "/"
     )
-    factors.remove_added_since(member, before)  # what the e-mail-change undo link calls
-    assert list(Passkey.objects.values_list("name", flat=True)) == ["Laptop"]
+    thiefs_key = SoftAuthenticator()
+    thief.post(
+        reverse("accounts:security_reauthenticate"), {"password": DEFAULT_PASSWORD, "next": "/"}
+    )
+    options = thief.post(reverse("accounts:security_passkey_options")).content.decode()
+    thief.post(
+        reverse("accounts:security_passkey_add"),
+        {"name": "Mine now", "credential": thiefs_key.create(options)},
+    )
+    assert Passkey.objects.filter(user=owner, name="Mine now").exists()
+    sent = len(outbox)
+    thief.post(reverse("accounts:email_change"), {"email": "thief@example.org"})
+    thief.post(reverse("accounts:email_change_confirm"), {"code": code_in(outbox[sent])})
+    undo = link_in(outbox[sent + 1]).removeprefix("https://id.example.test")
+
+    assert Client().post(undo).status_code == 200
+    owner.refresh_from_db()
+    assert owner.email == "owner@example.com"
+    assert not Passkey.objects.filter(user=owner).exists()
+    # The thief's key no longer opens the account.
+    comeback = Client()
+    answer = sign_in_with_passkey(comeback, thiefs_key)
+    assert answer["Location"] == LOGIN
+    assert "_auth_user_id" not in comeback.session
