@@ -55,7 +55,7 @@ class AuditEvent(models.Model):
         SUPERUSER_STATUS_CHANGED = "superuser_status_changed", "Changed superuser status"
         GROUPS_CHANGED = "groups_changed", "Changed a user's groups"
         PERMISSIONS_CHANGED = "permissions_changed", "Changed permissions"
-        # trust / new-device (issue 17, part 3)
+        # trusted browsers and new-device notices
         BROWSER_TRUSTED = "browser_trusted", "Trusted a browser for 30 days"
         TRUSTED_BROWSER_REVOKED = "trusted_browser_revoked", "Stopped trusting a browser"
         SECOND_STEP_SKIPPED_TRUSTED = (

@@ -6,7 +6,7 @@ from audit.views import audit_log_view
 from emailing.webhooks import resend_webhook_view
 from hygate import views
 from organisations.views import invitation_view
-from twofactor import passkey_urls  # passkey pages
+from twofactor import passkey_urls
 from twofactor import urls as twofactor_urls
 from twofactor.views import security_settings_view
 
@@ -17,9 +17,7 @@ urlpatterns = [
         "accounts/",
         include(
             (
-                accounts_urls.urlpatterns
-                + twofactor_urls.urlpatterns
-                + passkey_urls.urlpatterns,  # passkey pages
+                accounts_urls.urlpatterns + twofactor_urls.urlpatterns + passkey_urls.urlpatterns,
                 "accounts",
             )
         ),

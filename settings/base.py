@@ -46,7 +46,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.sessions.SessionActivityMiddleware",
     "accounts.device.DeviceCookieMiddleware",
-    "twofactor.trust.TrustCookieMiddleware",  # trust: sets the trusted-browser cookie
+    "twofactor.trust.TrustCookieMiddleware",  # sets the trusted-browser cookie
     "django.contrib.messages.middleware.MessageMiddleware",
     # Last, so the 413 page gets every header; still before any view reads the body.
     "core.security.RequestSizeLimitMiddleware",

@@ -80,7 +80,7 @@ def accepted_methods(user: User, requirement: str | None = None) -> set[str]:
     }.get(requirement, set())
     if recovery_codes.remaining(user):
         accepted = accepted | {Method.RECOVERY.value}
-    if Passkey.objects.filter(user=user).exists():  # passkey: accepted under every policy
+    if Passkey.objects.filter(user=user).exists():  # accepted under every policy
         accepted = accepted | {Method.PASSKEY.value}
     return accepted
 

@@ -20,7 +20,7 @@ from accounts import sessions
 from twofactor import policy
 from twofactor.policy import Method, Policy
 
-# passkey: a passkey counts as the app does.
+# a passkey counts as the app does.
 APP_STEPS = frozenset({Method.TOTP.value, Method.RECOVERY.value, Method.PASSKEY.value})
 
 

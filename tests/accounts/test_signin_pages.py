@@ -58,7 +58,7 @@ def autofocused(html: str) -> list[str]:
 def test_the_sign_in_page_focuses_the_address_until_there_is_an_error(client):
     fresh = client.get(LOGIN).content.decode()
     assert "autofocus" in input_tag(fresh, "email")
-    assert 'autocomplete="username webauthn"' in input_tag(fresh, "email")  # passkey autofill
+    assert 'autocomplete="username webauthn"' in input_tag(fresh, "email")
 
     refused = client.post(LOGIN, {"email": "someone@example.com", "password": "wrong"})
     page = refused.content.decode()
