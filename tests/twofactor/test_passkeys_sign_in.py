@@ -310,3 +310,9 @@ def test_the_email_change_undo_link_removes_a_passkey_the_changer_added(outbox):
     answer = sign_in_with_passkey(comeback, thiefs_key)
     assert answer["Location"] == LOGIN
     assert "_auth_user_id" not in comeback.session
+
+
+def test_passkey_requests_are_limited_per_ip(client, settings):
+    settings.HYGATE_RATE_LIMIT_RULES = {**settings.HYGATE_RATE_LIMIT_RULES, "passkey": "3/m/ip"}
+    answers = [client.post(SIGN_IN_OPTIONS).status_code for _ in range(4)]
+    assert answers == [200, 200, 200, 429]
