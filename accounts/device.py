@@ -25,7 +25,7 @@ from core.addresses import email_key
 
 COOKIE_NAME = "hygate_device"
 MAX_AGE = timedelta(days=365)
-MAX_ACCOUNTS = 5  # new-device
+MAX_ACCOUNTS = 5
 _SALT = "hygate.accounts.device"
 
 

@@ -222,7 +222,7 @@ class SignupForm(PageForm):
 
 
 class LoginForm(PageForm):
-    email = _email_field("username")
+    email = _email_field("username webauthn")  # conditional mediation
     password = forms.CharField(
         label="Password",
         strip=False,

@@ -24,7 +24,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
-from accounts import signals  # trust: bulk sign-outs end trusted browsers too
+from accounts import signals  # bulk sign-outs end trusted browsers too
 from accounts.models import User, UserSession
 from audit.events import Action, record
 from core import crypto
@@ -232,7 +232,7 @@ def end_other_sessions(request: HttpRequest, reason: str = "requested") -> int:
     for row in rows:
         _end(row)
     record(request, Action.SESSION_ENDED, target=request.user, ended=len(rows), reason=reason)
-    signals.sessions_ended.send(User, request=request, user=request.user, reason=reason)  # trust
+    signals.sessions_ended.send(User, request=request, user=request.user, reason=reason)
     return len(rows)
 
 
@@ -245,7 +245,7 @@ def end_all_sessions(request: HttpRequest | None, user: User, reason: str) -> in
         record(
             request, Action.SESSION_ENDED, actor=user, target=user, ended=len(rows), reason=reason
         )
-    signals.sessions_ended.send(User, request=request, user=user, reason=reason)  # trust
+    signals.sessions_ended.send(User, request=request, user=user, reason=reason)
     return len(rows)
 
 
@@ -259,7 +259,7 @@ def end_sessions_for_operator(user: User, *, by: object = None, via: str) -> int
     for row in rows:
         _end(row)
     record(None, Action.SESSION_ENDED, actor=by, target=user, ended=len(rows), reason=via)
-    signals.sessions_ended.send(User, request=None, user=user, reason=via)  # trust
+    signals.sessions_ended.send(User, request=None, user=user, reason=via)
     return len(rows)
 
 

@@ -123,11 +123,18 @@ OWN_SECURITY_ACTIONS = (
     Action.RECOVERY_CODES_REMOVED,
     Action.AUTHENTICATOR_DISOWNED,
     Action.TWO_FACTOR_RESET_BY_STAFF,
-    # trust / new-device
+    # trusted browsers and new-device notices
     Action.BROWSER_TRUSTED,
     Action.TRUSTED_BROWSER_REVOKED,
     Action.SECOND_STEP_SKIPPED_TRUSTED,
     Action.NEW_DEVICE_SIGN_IN,
+    # passkeys
+    Action.PASSKEY_ADDED,
+    Action.PASSKEY_RENAMED,
+    Action.PASSKEY_REMOVED,
+    Action.PASSKEY_DISOWNED,
+    Action.PASSKEY_SIGN_IN,
+    Action.PASSKEY_CLONE_SUSPECTED,
 )
 
 

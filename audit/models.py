@@ -55,7 +55,7 @@ class AuditEvent(models.Model):
         SUPERUSER_STATUS_CHANGED = "superuser_status_changed", "Changed superuser status"
         GROUPS_CHANGED = "groups_changed", "Changed a user's groups"
         PERMISSIONS_CHANGED = "permissions_changed", "Changed permissions"
-        # trust / new-device (issue 17, part 3)
+        # trusted browsers and new-device notices
         BROWSER_TRUSTED = "browser_trusted", "Trusted a browser for 30 days"
         TRUSTED_BROWSER_REVOKED = "trusted_browser_revoked", "Stopped trusting a browser"
         SECOND_STEP_SKIPPED_TRUSTED = (
@@ -63,6 +63,13 @@ class AuditEvent(models.Model):
             "Skipped the second step in a trusted browser",
         )
         NEW_DEVICE_SIGN_IN = "new_device_sign_in", "Signed in from a new browser"
+        PASSKEY_ADDED = "passkey_added", "Added a passkey"
+        PASSKEY_RENAMED = "passkey_renamed", "Renamed a passkey"
+        PASSKEY_REMOVED = "passkey_removed", "Removed a passkey"
+        PASSKEY_DISOWNED = "passkey_disowned", "Removed a passkey with the link in its notice"
+        PASSKEY_SIGN_IN = "passkey_sign_in", "Signed in with a passkey"
+        PASSKEY_REFUSED = "passkey_refused", "A passkey was refused"
+        PASSKEY_CLONE_SUSPECTED = "passkey_clone_suspected", "A copied passkey was refused"
         OIDC_APP_REGISTERED = "oidc_app_registered", "Registered an app that signs in with Hygate"
         OIDC_APP_CHANGED = "oidc_app_changed", "Changed an app that signs in with Hygate"
         OIDC_APP_SECRET_RESET = "oidc_app_secret_reset", "Made a new secret for an app"

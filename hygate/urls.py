@@ -7,6 +7,7 @@ from emailing.webhooks import resend_webhook_view
 from hygate import views
 from oidc import views as oidc_views
 from organisations.views import invitation_view
+from twofactor import passkey_urls
 from twofactor import urls as twofactor_urls
 from twofactor.views import security_settings_view
 
@@ -15,7 +16,12 @@ urlpatterns = [
     # One namespace, "accounts", for the account's pages and its two-factor pages.
     path(
         "accounts/",
-        include((accounts_urls.urlpatterns + twofactor_urls.urlpatterns, "accounts")),
+        include(
+            (
+                accounts_urls.urlpatterns + twofactor_urls.urlpatterns + passkey_urls.urlpatterns,
+                "accounts",
+            )
+        ),
     ),
     path("settings/", include("emailing.urls")),
     path("settings/security/", security_settings_view, name="security_settings"),

@@ -50,7 +50,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.sessions.SessionActivityMiddleware",
     "accounts.device.DeviceCookieMiddleware",
-    "twofactor.trust.TrustCookieMiddleware",  # trust: sets the trusted-browser cookie
+    "twofactor.trust.TrustCookieMiddleware",  # sets the trusted-browser cookie
     "django.contrib.messages.middleware.MessageMiddleware",
     # Last, so the 413 page gets every header; still before any view reads the body.
     "core.security.RequestSizeLimitMiddleware",
@@ -186,6 +186,8 @@ HYGATE_RATE_LIMIT_RULES = {
     "verify": "20/m/ip",
     "verify_resend": "10/10m/ip",
     "two_factor": "30/m/ip",
+    # Passkey options and answers (each makes or spends a challenge in the session).
+    "passkey": "30/m/ip",
     "password_reset": "10/m/ip",
     "password_reset_address": "3/h/key",
     "reauthenticate": "5/5m/key",

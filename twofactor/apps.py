@@ -22,7 +22,7 @@ class TwofactorConfig(AppConfig):
             staff_reset=authenticators.staff_reset,
         )
         access.register_staff_session_check(staff_access.refuse_session_without_app)
-        # trust: bulk sign-outs in accounts end trusted browsers too; expired ones are purged.
+        # bulk sign-outs in accounts end trusted browsers too; expired ones are purged.
         from accounts import signals
         from core import purge
         from twofactor import trust

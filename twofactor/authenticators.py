@@ -23,7 +23,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from accounts.models import User
 from audit.events import Action, record
-from twofactor import recovery_codes, totp, trust
+from twofactor import passkeys, recovery_codes, totp, trust
 from twofactor.models import Authenticator, RecoveryCode
 from twofactor.notices import send_notice
 from twofactor.policy import active_authenticator
@@ -137,6 +137,7 @@ def remove_factors_added_since(user: User, since: datetime) -> None:
     Recovery codes of an app that stays but were made since then go too: they would pass
     the second step as well as the app does.
     """
+    passkeys.remove_added_since(user, since)  # those added since go too
     authenticator = active_authenticator(user)
     if authenticator is not None and authenticator.confirmed_at >= since:
         remove_authenticator(user)
@@ -160,12 +161,18 @@ def regenerate_recovery_codes(user: User) -> list[str]:
 # --- operators ---
 
 
+def _listed(items: list[str]) -> str:
+    """ "a", "a and b", "a, b and c"."""
+    return " and ".join([", ".join(items[:-1]), items[-1]] if len(items) > 2 else items)
+
+
 def staff_reset(user: User, staff_user: AbstractBaseUser) -> None:
-    """Remove a user's authenticator and recovery codes for them, recorded and announced.
+    """Remove a user's authenticator, recovery codes and passkeys, recorded and announced.
 
     The account is marked, so that setting up an app again needs an e-mailed code too.
     """
     had_authenticator, codes = _remove_all(user)
+    removed_passkeys = passkeys.remove_all(user)
     user.two_factor_reset_at = timezone.now()
     user.save(update_fields=["two_factor_reset_at"])
     removed = []
@@ -173,12 +180,14 @@ def staff_reset(user: User, staff_user: AbstractBaseUser) -> None:
         removed.append("the authenticator app")
     if codes:
         removed.append(f"{codes} recovery code{'s' if codes != 1 else ''}")
+    if removed_passkeys:
+        removed.append(f"{removed_passkeys} passkey{'s' if removed_passkeys != 1 else ''}")
     LogEntry.objects.log_actions(
         user_id=staff_user.pk,
         queryset=[user],
         action_flag=CHANGE,
         change_message=(
-            f"Reset two-factor: removed {' and '.join(removed)}."
+            f"Reset two-factor: removed {_listed(removed)}."
             if removed
             else "Reset two-factor: nothing was set up."
         ),
@@ -191,6 +200,7 @@ def staff_reset(user: User, staff_user: AbstractBaseUser) -> None:
         target=user,
         removed_authenticator=had_authenticator,
         removed_recovery_codes=codes,
+        removed_passkeys=removed_passkeys,
     )
-    send_notice(user, "staff_reset")
-    trust.stop_trusting_all(None, user, reason="two_factor_reset_by_staff")  # trust
+    send_notice(user, "staff_reset", removed=_listed(removed) or "nothing: none was set up")
+    trust.stop_trusting_all(None, user, reason="two_factor_reset_by_staff")

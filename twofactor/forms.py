@@ -63,7 +63,7 @@ class SecondStepCodeForm(AddressedCodeForm):
     format_message = ERRORS["second_step_code_format"]
     format_code = "second_step_code_format"
     check_errors = {**ACCOUNT_ERRORS, **ERRORS}
-    trust_browser = trust.checkbox("id_trust_browser")  # trust
+    trust_browser = trust.checkbox("id_trust_browser")
 
 
 class RecoveryCodeForm(PageForm):
@@ -75,7 +75,7 @@ class RecoveryCodeForm(PageForm):
         ),
         error_messages={"required": ERRORS["recovery_format"]},
     )
-    trust_browser = trust.checkbox("id_recovery_trust_browser", explained=False)  # trust
+    trust_browser = trust.checkbox("id_recovery_trust_browser", explained=False)
 
     def clean_recovery_code(self) -> str:
         code = recovery_codes.normalise(self.cleaned_data["recovery_code"])

@@ -126,3 +126,36 @@ class TrustedBrowser(models.Model):
     def browser(self) -> str:
         """The browser in words (core.useragent), never the raw header."""
         return useragent.describe(self.user_agent)
+
+
+class Passkey(models.Model):
+    """A WebAuthn credential (a passkey) that signs its user in on its own.
+
+    Only the public key is kept. `sign_count` is the authenticator's counter at its last
+    use: a later use that does not raise it (when it counts at all) means a copy of the key
+    exists, and is refused (twofactor.passkeys).
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="passkeys")
+    name = models.CharField(max_length=60)
+    credential_id = models.BinaryField(max_length=1023, unique=True)
+    public_key = models.BinaryField(help_text="COSE public key.")
+    sign_count = models.BigIntegerField(default=0)
+    transports = models.JSONField(default=list, blank=True)
+    aaguid = models.CharField(max_length=36, blank=True, default="")
+    backup_eligible = models.BooleanField(default=False)
+    backed_up = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    disown_token_hash = models.CharField(
+        max_length=64,
+        blank=True,
+        default="",
+        help_text='SHA-256 of the "this was not me" link in the notice of its addition.',
+    )
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"passkey {self.name!r} of {self.user}"

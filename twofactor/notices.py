@@ -33,8 +33,22 @@ NOTICES = {
     ),
     "staff_reset": (
         "two-factor sign-in was reset",
-        "An administrator reset two-factor sign-in on your account: your authenticator app "
-        "and recovery codes were removed.",
+        "An administrator reset two-factor sign-in on your account and removed {removed}.",
+    ),
+    "passkey_added": (
+        "a passkey was added",
+        "A passkey named “{name}” was added to your account. It signs in to your account "
+        "on its own, without your password.",
+    ),
+    "passkey_removed": (
+        "a passkey was removed",
+        "The passkey named “{name}” was removed from your account. It no longer signs in.",
+    ),
+    "passkey_cloned": (
+        "a copied passkey was refused",
+        "Someone tried to sign in with the passkey named “{name}”, but its counter went "
+        "backwards: a copy of that key may exist. The sign-in was refused. If you did not "
+        "copy the passkey, remove it from your account.",
     ),
 }
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.models import User
 from audit.events import Action, record
 from twofactor import recovery_codes
-from twofactor.models import Authenticator, SecurityPolicy
+from twofactor.models import Authenticator, Passkey, SecurityPolicy
 
 Policy = SecurityPolicy.TwoFactor
 
@@ -22,6 +22,7 @@ class Method(StrEnum):
     EMAIL = "email"
     TOTP = "totp"
     RECOVERY = "recovery"
+    PASSKEY = "passkey"  # a passkey (twofactor.passkeys): satisfies every policy
 
 
 class Requirement(StrEnum):
@@ -79,6 +80,8 @@ def accepted_methods(user: User, requirement: str | None = None) -> set[str]:
     }.get(requirement, set())
     if recovery_codes.remaining(user):
         accepted = accepted | {Method.RECOVERY.value}
+    if Passkey.objects.filter(user=user).exists():  # accepted under every policy
+        accepted = accepted | {Method.PASSKEY.value}
     return accepted
 
 

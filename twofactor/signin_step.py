@@ -73,8 +73,11 @@ def start(
         return False, None
     accepted = sorted(policy.accepted_methods(user, requirement))
     if requirement == Requirement.ENROL:
-        accepted = [Method.EMAIL.value]  # the inbox first, then the new authenticator
+        # the inbox first, then the new authenticator (or a passkey, which needs no app)
+        accepted = [Method.EMAIL.value, *(m for m in accepted if m == Method.PASSKEY)]
     method = Method.TOTP.value if Method.TOTP.value in accepted else Method.EMAIL.value
+    if Method.PASSKEY.value in accepted and not inbox_proven:  # offered first
+        method = Method.PASSKEY.value
     pending.state.update(requirement=requirement, accepted=accepted, method=method)
     pending.save()
     record(request, Action.TWO_FACTOR_CHALLENGE, actor=user, target=user, requirement=requirement)
@@ -201,6 +204,8 @@ def use_recovery_code(pending: SessionProcess, user: User, code: str) -> CheckRe
 
 def needs_enrolment(pending: SessionProcess) -> bool:
     """Say whether this sign-in must set up an authenticator before it completes."""
+    if pending.state.get("passed_with") == Method.PASSKEY:  # no app needed
+        return False
     return pending.state.get("requirement") == Requirement.ENROL
 
 
@@ -229,7 +234,7 @@ def pass_second_factor(request: HttpRequest, pending: PendingSignIn, user: User)
         pending.state["inbox_confirmed"] = True
         pending.save()
         return reverse("accounts:login_enrol")
-    trust.grant_if_wished(request, pending, user)  # trust: the box was ticked with the code
+    trust.grant_if_wished(request, pending, user)  # the box was ticked with the code
     return login_flow.finish(request, pending, user)
 
 
@@ -241,7 +246,7 @@ def may_enrol(pending: PendingSignIn) -> bool:
 def finish_after_enrolment(request: HttpRequest, pending: PendingSignIn, user: User) -> str:
     """Sign in once the required app was set up, with a code from it: the app passed."""
     pending.state["passed_with"] = Method.TOTP.value
-    trust.grant_if_wished(request, pending, user)  # trust: ticked with the inbox code before
+    trust.grant_if_wished(request, pending, user)  # ticked with the inbox code before
     return login_flow.finish(request, pending, user)
 
 
@@ -251,7 +256,7 @@ class SecondStepOfSignIn:
     def begin(
         self, request: HttpRequest, pending: PendingSignIn, user: User, *, inbox_proven: bool
     ) -> NextStep | None:
-        # trust: a browser trusted at an earlier second step skips it (never the password).
+        # a browser trusted at an earlier second step skips it (never the password).
         if skipped := trust.skip_second_step(request, user):
             pending.state["passed_with"] = skipped
             pending.save()

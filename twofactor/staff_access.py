@@ -20,7 +20,8 @@ from accounts import sessions
 from twofactor import policy
 from twofactor.policy import Method, Policy
 
-APP_STEPS = frozenset({Method.TOTP.value, Method.RECOVERY.value})
+# a passkey counts as the app does.
+APP_STEPS = frozenset({Method.TOTP.value, Method.RECOVERY.value, Method.PASSKEY.value})
 
 
 def staff_must_use_app() -> bool:

@@ -34,7 +34,7 @@ urlpatterns = [
         views.recovery_codes_view,
         name="security_recovery_codes",
     ),
-    path(  # trust
+    path(
         "security/browsers/<int:browser_id>/stop/",
         trust_views.stop_trusting_view,
         name="security_stop_trusting",

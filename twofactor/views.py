@@ -36,6 +36,7 @@ from twofactor import (
     app_setup,
     authenticators,
     disown,
+    passkeys,
     policy,
     recovery_codes,
     reenrolment,
@@ -158,7 +159,7 @@ def _verify(step: _SecondStep) -> HttpResponse | None:
         return refused_code(step.request, form, "accounts:login_2fa")
     result = signin_step.check_code(step.request, step.pending, user, form.cleaned_data["code"])
     if result.accepted:
-        trust.wish(step.pending, form.cleaned_data["trust_browser"])  # trust
+        trust.wish(step.pending, form.cleaned_data["trust_browser"])
         return redirect(signin_step.pass_second_factor(step.request, step.pending, user))
     form.add_check_error(
         _second_step_error(step.pending, result.outcome), result.attempts_left, result.wait_seconds
@@ -172,7 +173,7 @@ def _recovery(step: _SecondStep) -> HttpResponse | None:
         return None
     result = signin_step.use_recovery_code(step.pending, user, form.cleaned_data["recovery_code"])
     if result.accepted:
-        trust.wish(step.pending, form.cleaned_data["trust_browser"])  # trust
+        trust.wish(step.pending, form.cleaned_data["trust_browser"])
         left = recovery_codes.remaining(user)
         messages.warning(
             step.request,
@@ -276,8 +277,9 @@ def security_view(request: HttpRequest) -> HttpResponse:
             "policy_help": POLICY_HELP[in_force],
             "step_up_left": reauthentication.seconds_left(request),
             "sessions": sessions.active_sessions(request),
-            "trusted_browsers": trust.listed(request),  # trust
+            "trusted_browsers": trust.listed(request),
             "events": recent_for(user),
+            "passkeys": passkeys.of(user) if passkeys.available() else None,
         },
     )
 

@@ -128,7 +128,7 @@ def complete(
 
     Without `remember`, the session ends when the browser closes (besides the idle timeout).
     """
-    new_device.notice_if_new(request, user)  # new-device: before login() sets last_login
+    new_device.notice_if_new(request, user)  # before login() sets last_login
     login(request, user, backend="accounts.backends.EmailBackend")
     sessions.note_second_step(request, second_step)
     if not remember:

@@ -66,7 +66,11 @@ def check(html: str) -> list[str]:
             continue
         if field.get("id") not in page.labelled and not field["inside_label"]:
             problems.append(f"{name} has no label")
-        if kind == "email" and field.get("autocomplete") not in ("email", "username"):
+        if kind == "email" and field.get("autocomplete") not in (
+            "email",
+            "username",
+            "username webauthn",
+        ):
             problems.append(f"{name} is an e-mail input without autocomplete")
         if kind == "password" and field.get("autocomplete") not in (
             "current-password",

@@ -22,7 +22,7 @@ def sign_in(client, email, password=DEFAULT_PASSWORD, follow=False, **extra):
 def test_login_page_marks_inputs_for_password_managers(client):
     page = client.get(LOGIN).content.decode()
     assert 'type="email"' in page
-    assert 'autocomplete="username"' in page
+    assert 'autocomplete="username webauthn"' in page
     assert 'type="password"' in page
     assert 'autocomplete="current-password"' in page
     assert '<label for="id_email">' in page

@@ -58,14 +58,14 @@ def autofocused(html: str) -> list[str]:
 def test_the_sign_in_page_focuses_the_address_until_there_is_an_error(client):
     fresh = client.get(LOGIN).content.decode()
     assert "autofocus" in input_tag(fresh, "email")
-    assert 'autocomplete="username"' in input_tag(fresh, "email")
+    assert 'autocomplete="username webauthn"' in input_tag(fresh, "email")
 
     refused = client.post(LOGIN, {"email": "someone@example.com", "password": "wrong"})
     page = refused.content.decode()
     assert title(page).startswith("Error: ")
     assert autofocused(page) == []  # the script focuses the summary, never a field
     assert re.search(r'<div class="error-summary" role="alert" tabindex="-1"', page)
-    assert 'autocomplete="username"' in input_tag(page, "email")
+    assert 'autocomplete="username webauthn"' in input_tag(page, "email")
 
 
 @pytest.mark.parametrize(
