@@ -30,6 +30,7 @@ from audit.events import Action, record
 from core import crypto
 from core.ratelimit import client_ip
 
+FIRST_STEP_KEY = "hygate.first_step"
 SECOND_STEP_KEY = "hygate.second_step"
 SEEN_KEY = "hygate.session_seen_at"
 STARTED_KEY = "hygate.session_started_at"
@@ -90,6 +91,20 @@ def track_new_session(sender: object, request: HttpRequest, user: User, **_) -> 
     session[STARTED_KEY] = session[SEEN_KEY] = time.time()
     _save_row(request, user, session.session_key)
     _keep_within_limit(request, user)
+
+
+def note_first_step(request: HttpRequest, step: str) -> None:
+    """Record in the session how its sign-in began: "password", or "passkey" (no password).
+
+    Set by every sign-in (accounts.flows.login.complete), so that it never outlives the
+    sign-in that made it; apps that sign in through Hygate learn it (OIDC `amr`).
+    """
+    request.session[FIRST_STEP_KEY] = step
+
+
+def first_step(request: HttpRequest) -> str:
+    """Return how this session's sign-in began ("password" when it recorded nothing)."""
+    return request.session.get(FIRST_STEP_KEY) or "password"
 
 
 def note_second_step(request: HttpRequest, step: str) -> None:

@@ -9,8 +9,6 @@ from accounts.models import User
 from oidc.models import Subject
 from organisations.models import Membership
 
-FIRST_STEP_KEY = "hygate.first_step"
-
 # Which scope each claim needs; amr and auth_time come with openid itself.
 CLAIM_SCOPES = {
     "sub": "openid",
@@ -40,10 +38,14 @@ def subject(user: User) -> str:
 
 
 def methods(request: HttpRequest) -> list[str]:
-    """Return the RFC 8176 `amr` values of how this session signed in."""
+    """Return the RFC 8176 `amr` values of how this session signed in.
+
+    A passkey on its own is "hwk" (one proof, of the key); a password and then a second step
+    add "mfa".
+    """
     second = sessions.second_step(request)
-    if request.session.get(FIRST_STEP_KEY) == PASSKEY:
-        return ["hwk", "mfa"]
+    if sessions.first_step(request) == PASSKEY:
+        return ["hwk"]
     if second == PASSKEY:
         return ["pwd", "hwk", "mfa"]
     if second in ONE_TIME_CODES:

@@ -24,8 +24,6 @@ from twofactor import passkeys, signin_step
 from twofactor.models import Passkey
 from twofactor.passkeys import Ceremony, PasskeyRefused
 
-# The session's record of how the sign-in's first step passed (read for OIDC's `amr`).
-FIRST_STEP_KEY = "hygate.first_step"
 # A credential is a few hundred bytes of JSON; more is not one.
 CREDENTIAL_MAX_LENGTH = 16_000
 
@@ -109,10 +107,10 @@ def login_view(request: HttpRequest) -> HttpResponse:
         request,
         user,
         requested_next(request),
+        first_step=passkeys.METHOD,
         second_step=passkeys.METHOD,
         remember=request.POST.get("remember") == "on",
     )
-    request.session[FIRST_STEP_KEY] = passkeys.METHOD
     record(request, Action.PASSKEY_SIGN_IN, actor=user, target=user, passkey=passkey.name)
     return redirect(landing)
 

@@ -123,13 +123,16 @@ def complete(
     *,
     second_step: str = "",
     remember: bool = True,
+    first_step: str = "password",
 ) -> str:
     """Sign the user in with a new session key and return the safe page to land on.
 
     Without `remember`, the session ends when the browser closes (besides the idle timeout).
+    `first_step` is how the sign-in began: "password", or "passkey" (a passkey on its own).
     """
     new_device.notice_if_new(request, user)  # before login() sets last_login
     login(request, user, backend="accounts.backends.EmailBackend")
+    sessions.note_first_step(request, first_step)
     sessions.note_second_step(request, second_step)
     if not remember:
         request.session.set_expiry(0)
