@@ -60,6 +60,11 @@ HYGATE_SITE_URL = env.str("HYGATE_SITE_URL", default="").rstrip("/") or site_url
 )
 # The OpenID Connect issuer is the site itself.
 OAUTH2_PROVIDER = {**OAUTH2_PROVIDER, "OIDC_ISS_ENDPOINT": HYGATE_SITE_URL}
+# A browser keeps one cookie jar for every port of localhost: an app run beside Hygate
+# (README, "Sign your apps in with Hygate") would overwrite Hygate's `sessionid` with its
+# own, and Hygate the app's, which then never finds the state its sign-in began with.
+SESSION_COOKIE_NAME = "hygate_session"
+CSRF_COOKIE_NAME = "hygate_csrftoken"
 SECRET_KEY = env.str("SECRET_KEY", default="") or _local_secret(
     "secret_key", lambda: secrets.token_urlsafe(50)
 )

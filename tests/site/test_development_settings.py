@@ -96,3 +96,13 @@ def test_make_run_on_another_port_puts_that_port_in_the_links_of_e_mail(monkeypa
 def test_make_run_hands_its_host_to_the_settings():
     makefile = (Path(__file__).resolve().parents[2] / "Makefile").read_text()
     assert "run: export HYGATE_DEV_HOST = $(HOST)" in makefile
+
+
+def test_hygates_cookies_keep_apart_from_a_django_app_on_another_port(development):
+    """Browsers keep one cookie jar for every port of localhost: an app run beside Hygate
+    (README, "Sign your apps in with Hygate") must not overwrite Hygate's session, nor
+    Hygate the app's, or the app never finds the state its sign-in started with."""
+    from django.conf import global_settings
+
+    assert development.SESSION_COOKIE_NAME != global_settings.SESSION_COOKIE_NAME
+    assert development.CSRF_COOKIE_NAME != global_settings.CSRF_COOKIE_NAME
