@@ -192,3 +192,35 @@ def test_the_token_endpoint_is_rate_limited(wiki, settings):
     ]
     assert answers[:3] == [400, 400, 400] or all(a in (400, 401) for a in answers[:3])
     assert answers[3:] == [429, 429]
+
+
+NUL = "\x00"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "data", "basic"),
+    [
+        ("get", AUTHORIZE, {"client_id": NUL, "response_type": "code"}, None),
+        ("post", AUTHORIZE, {"client_id": NUL, "allow": "Authorize"}, None),
+        ("post", "/o/token/", {"grant_type": "authorization_code", "client_id": NUL}, None),
+        ("post", "/o/token/", {"grant_type": "authorization_code", "code": "x"}, f"{NUL}:x"),
+        ("post", "/o/token/", {"grant_type": "refresh_token", "refresh_token": NUL}, "wiki"),
+        ("post", "/o/revoke/", {"token": "x", "client_id": NUL}, None),
+        ("get", "/o/logout/", {"client_id": NUL}, None),
+    ],
+)
+@pytest.mark.parametrize("who", ["signed_out", "signed_in"])
+def test_a_nul_character_in_a_parameter_is_a_bad_request_on_every_database(
+    wiki, client, method, path, data, basic, who
+):
+    """PostgreSQL refuses text with NUL in a query: the endpoints refuse it first (400)."""
+    import base64
+
+    if who == "signed_in":
+        client.force_login(UserFactory())
+    headers = {}
+    if basic:
+        pair = f"{wiki.client_id}:{wiki.secret}" if basic == "wiki" else basic
+        headers["HTTP_AUTHORIZATION"] = "Basic " + base64.b64encode(pair.encode()).decode()
+    response = getattr(client, method)(path, data, secure=True, **headers)
+    assert response.status_code == 400, response.content
