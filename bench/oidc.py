@@ -1,7 +1,7 @@
 """Speed of the OpenID Connect provider, against a bare Django view in the same process.
 
-In one process, on a throwaway SQLite database under the test settings (with Argon2 at
-production's cost for the sign-in), Django's test client drives:
+In one process, on a throwaway SQLite database under the test settings (the browser is
+signed in with force_login, so no password is hashed), Django's test client drives:
   - bare: a view that returns a small JSON answer, through Hygate's middleware;
   - round trip: a full authorization-code round trip of a signed-in user and a trusted app
     (authorize -> code, token exchange with the client secret and PKCE, userinfo);
@@ -162,8 +162,8 @@ def main(per_round: int) -> None:
     bare_ms = 1000 / statistics.median(rates["bare"])
     print(
         f"token exchange {exchange_ms:.2f} ms; RS256 signature {sign_ms:.2f} ms; "
-        f"a bare request {bare_ms:.2f} ms; beyond the signature and a bare request: "
-        f"{exchange_ms - sign_ms - bare_ms:.2f} ms (goal: under 5 ms)"
+        f"a bare request {bare_ms:.2f} ms; beyond the signature: {exchange_ms - sign_ms:.2f} ms "
+        f"(goal: under 5 ms); beyond both: {exchange_ms - sign_ms - bare_ms:.2f} ms"
     )
 
 
