@@ -60,7 +60,7 @@ def authorization_url(live_server, app, callback) -> tuple[str, str]:
 def sign_in(page: Page, email: str, password: str) -> None:
     page.get_by_label("E-mail address").fill(email)
     page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
 
 
 def test_the_sign_in_form_leads_straight_to_a_trusted_app(page, live_server, app_server, password):
@@ -70,7 +70,7 @@ def test_the_sign_in_form_leads_straight_to_a_trusted_app(page, live_server, app
     url, state = authorization_url(live_server, app, callback)
 
     page.goto(url)
-    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    expect(page.get_by_role("button", name="Sign in", exact=True)).to_be_visible()
     sign_in(page, ada.email, password)
 
     expect(page.get_by_role("heading", name="App landed")).to_be_visible()
