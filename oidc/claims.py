@@ -62,11 +62,12 @@ def signed_in_at(request: HttpRequest) -> datetime:
 
 
 def organisations(user: User) -> list[dict[str, str]]:
-    memberships = Membership.objects.filter(user=user).select_related("organisation")
-    return [
-        {"slug": m.organisation.slug, "name": m.organisation.name, "role": m.role}
-        for m in memberships.order_by("organisation__name", "organisation__slug")
-    ]
+    rows = (
+        Membership.objects.filter(user=user)
+        .order_by("organisation__name", "organisation__slug")
+        .values_list("organisation__slug", "organisation__name", "role")
+    )
+    return [{"slug": slug, "name": name, "role": role} for slug, name, role in rows]
 
 
 def user_claims(user: User, scopes: list[str] | set[str]) -> dict:

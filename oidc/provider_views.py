@@ -11,9 +11,12 @@ from urllib.parse import parse_qs, unquote_plus, urlsplit
 from django.core.exceptions import BadRequest
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.views.decorators.debug import sensitive_post_parameters
 from oauth2_provider import views as dot
 from oauth2_provider.exceptions import InvalidOIDCClientError, OAuthToolkitError
 from oauth2_provider.models import get_application_model, get_grant_model
+from oauth2_provider.signals import app_authorized
 
 from core.ratelimit import consume
 from oidc import claims, flows, keys
@@ -175,6 +178,17 @@ class TokenView(dot.TokenView):
             return _invalid_request()
         keys.ensure_loaded()
         return super().post(request, *args, **kwargs)
+
+    @method_decorator(sensitive_post_parameters("password", "client_secret"))
+    def authorization_flow_token_response(self, request: HttpRequest, *args, **kwargs):
+        # DOT reads the new access token back to send app_authorized: only if anyone listens.
+        if app_authorized.receivers:
+            return super().authorization_flow_token_response(request, *args, **kwargs)
+        _url, headers, body, status = self.create_token_response(request)
+        response = HttpResponse(content=body, status=status)
+        for name, value in headers.items():
+            response[name] = value
+        return response
 
 
 class RevokeTokenView(dot.RevokeTokenView):

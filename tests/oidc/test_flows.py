@@ -177,8 +177,8 @@ def test_a_code_works_once(wiki):
 
 
 def test_a_code_exchange_reads_its_code_once_and_never_reloads_the_id_token_it_made(wiki):
-    """The token endpoint's cost (bench/oidc.py): the code read once by Hygate's validator (and
-    once more by DOT's check of RFC 8707 resources), the ID token it signed never read back."""
+    """The token endpoint's cost (bench/oidc.py): the code read once, the tokens it made (the
+    ID token, the access token) never read back."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -189,9 +189,10 @@ def test_a_code_exchange_reads_its_code_once_and_never_reloads_the_id_token_it_m
     with CaptureQueriesContext(connection) as queries:
         tokens = wiki.fetch_token(left)
     selects = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT")]
-    assert len([s for s in selects if 'FROM "oauth2_provider_grant"' in s]) == 2, selects
+    assert len([s for s in selects if 'FROM "oauth2_provider_grant"' in s]) == 1, selects
     assert not [s for s in selects if 'FROM "oauth2_provider_idtoken"' in s], selects
-    assert len(selects) <= 6, selects
+    assert not [s for s in selects if 'FROM "oauth2_provider_accesstoken"' in s], selects
+    assert len(selects) <= 5, selects
     assert wiki.verify(tokens["id_token"])["amr"] == ["pwd"]
 
 
