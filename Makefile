@@ -79,6 +79,7 @@ bench: $(VENV)/.installed-bench
 	$(BIN)/python bench/email_send.py
 	$(BIN)/python bench/mail_at_scale.py
 	$(BIN)/python bench/pages.py
+	$(BIN)/python bench/oidc.py
 
 clean:
 	rm -rf $(VENV) .tools staticfiles .pytest_cache .ruff_cache artifacts test-results
