@@ -8,7 +8,7 @@ from hygate import views
 from organisations.views import invitation_view
 from twofactor import passkey_urls
 from twofactor import urls as twofactor_urls
-from twofactor.views import security_settings_view
+from twofactor.security_views import security_settings_view
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),

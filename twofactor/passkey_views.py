@@ -20,7 +20,7 @@ from accounts.security_views import step_up_required
 from audit.events import Action, record
 from core.ratelimit import rate_limit
 from core.redirects import requested_next
-from twofactor import passkeys, signin_step
+from twofactor import disown, passkeys, signin_step
 from twofactor.models import Passkey
 from twofactor.passkeys import Ceremony, PasskeyRefused
 
@@ -244,14 +244,14 @@ def remove_view(request: HttpRequest, passkey_id: int) -> HttpResponse:
 def undo_view(request: HttpRequest, token: str) -> HttpResponse:
     """From the notice of a new passkey: confirm (POST) to remove it and end every session."""
     if request.method == "POST":
-        removed = passkeys.disown(request, token)
+        removed = disown.disown_passkey(request, token)
         return render(
             request,
             "twofactor/passkey_undo_done.html",
             {"removed": removed},
             status=200 if removed else 400,
         )
-    passkey = passkeys.pending_disown(token)
+    passkey = disown.pending_passkey(token)
     return render(
         request,
         "twofactor/passkey_undo.html",
