@@ -21,6 +21,7 @@ from django.core import mail
 from playwright.sync_api import Page, expect
 
 from audit.models import AuditEvent
+from e2e.browser import expect_error_summary
 from tests.factories import UserFactory
 from twofactor.models import Passkey, SecurityPolicy
 
@@ -288,7 +289,7 @@ def test_rename_then_remove_a_passkey_which_then_no_longer_signs_in(
     sign_out(page)
     page.get_by_role("button", name="Sign in with a passkey").click()
     expect(page).to_have_url("/accounts/login/")
-    expect(page.get_by_text("That passkey is not registered here.")).to_be_visible()
+    expect_error_summary(page, "That passkey is not registered here.")
     expect(page.get_by_text("You are signed in")).to_have_count(0)
     journey.check("passkey refused")
     assert AuditEvent.objects.filter(action="passkey_refused").count() == 1
