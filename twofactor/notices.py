@@ -33,8 +33,8 @@ NOTICES = {
     ),
     "staff_reset": (
         "two-factor sign-in was reset",
-        "An administrator reset two-factor sign-in on your account: your authenticator app "
-        "and recovery codes were removed.",
+        "An administrator reset two-factor sign-in on your account: your authenticator app, "
+        "recovery codes and passkeys were removed.",
     ),
     # passkey notices (twofactor.passkeys)
     "passkey_added": (

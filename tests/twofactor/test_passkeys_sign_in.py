@@ -296,6 +296,8 @@ def test_the_staff_reset_removes_passkeys_too(member, outbox):
     assert not Passkey.objects.exists()
     event = AuditEvent.objects.get(action="two_factor_reset_by_staff")
     assert event.details["removed_passkeys"] == 1
+    [notice] = [m for m in outbox if m.to == [member.email] and "reset" in m.subject]
+    assert "passkeys were removed" in notice.body  # the mail names all that went
 
 
 def test_undoing_an_email_change_removes_passkeys_added_since(member):
