@@ -57,6 +57,10 @@ class VirtualAuthenticator:
     def credentials(self) -> list[dict]:
         return self.cdp.send("WebAuthn.getCredentials", {"authenticatorId": self.id})["credentials"]
 
+    def forget(self) -> None:
+        """Delete every passkey this authenticator holds (as a person may on their device)."""
+        self.cdp.send("WebAuthn.clearCredentials", {"authenticatorId": self.id})
+
     def answering(self, on: bool) -> None:
         """Let the authenticator answer requests at once (a touch), or leave them waiting."""
         self.cdp.send(
@@ -160,7 +164,7 @@ def test_add_a_passkey_on_the_security_page(
 
 
 def test_sign_in_with_a_passkey_and_no_password(
-    page, journey, sign_in, password, authenticator, ada
+    page, journey, keyboard, sign_in, password, authenticator, ada
 ):
     sign_in(EMAIL)
     page.goto("/accounts/security/")
@@ -174,7 +178,7 @@ def test_sign_in_with_a_passkey_and_no_password(
     button = page.get_by_role("button", name="Sign in with a passkey")
     expect(button).to_be_visible()
     journey.check("sign-in page with the passkey button")
-    button.click()
+    keyboard.press(button)  # Tab to it and press Enter; the focus ring is measured on the way
     expect(page).to_have_url("/")
     expect(page.get_by_text(f"You are signed in as {EMAIL}")).to_be_visible()
 
@@ -293,3 +297,34 @@ def test_rename_then_remove_a_passkey_which_then_no_longer_signs_in(
     expect(page.get_by_text("You are signed in")).to_have_count(0)
     journey.check("passkey refused")
     assert AuditEvent.objects.filter(action="passkey_refused").count() == 1
+
+
+def test_what_the_browser_refuses_is_said_where_the_focus_is(
+    page, journey, sign_in, password, authenticator, ada
+):
+    sign_in(EMAIL)
+    page.goto("/accounts/security/")
+    add_passkey(page, password, "Work laptop")
+
+    # This browser holds a passkey for Ada already: it makes no second one.
+    passkeys_panel(page).get_by_role("link", name="Add a passkey").click()
+    page.get_by_label("Name").fill("Work laptop again")
+    page.get_by_role("button", name="Add the passkey").click()
+    error = page.get_by_role("alert")
+    expect(error).to_have_text("This device already holds a passkey for your account.")
+    expect(error).to_be_focused()
+    expect(page).to_have_url("/accounts/security/passkeys/add/")
+    journey.check("this device holds a passkey already")
+    assert Passkey.objects.filter(user=ada).count() == 1
+
+    # Ada deleted the passkey from her device: the browser finds none to offer.
+    authenticator.forget()
+    page.add_init_script(NO_AUTOFILL)
+    page.goto("/accounts/security/")
+    sign_out(page)
+    page.get_by_role("button", name="Sign in with a passkey").click()
+    error = page.get_by_role("alert")
+    expect(error).to_contain_text("The passkey request was cancelled or timed out.")
+    expect(error).to_be_focused()
+    expect(page).to_have_url("/accounts/login/")
+    journey.check("no passkey given")
