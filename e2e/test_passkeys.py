@@ -145,6 +145,12 @@ def test_add_a_passkey_on_the_security_page(
     expect(panel.get_by_text("Work laptop", exact=True)).to_be_visible()
     expect(panel.get_by_text(re.compile(r"^Added \d+ \w+ \d{4} · not used yet$"))).to_be_visible()
     journey.check("security page with a passkey listed")
+    # Its two links read as two, not as one run of text ("Rename Remove").
+    rename, remove = (
+        panel.get_by_role("link", name=f"{verb} the passkey Work laptop").bounding_box()
+        for verb in ("Rename", "Remove")
+    )
+    assert remove["x"] - (rename["x"] + rename["width"]) >= 12
 
     [held] = authenticator.credentials()
     assert held["rpId"] == "localhost"
