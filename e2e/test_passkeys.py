@@ -251,6 +251,7 @@ def test_a_passkey_as_the_second_step_after_the_password(
     expect(use).to_be_visible()
     expect(page.get_by_role("button", name="Use another method: a code by e-mail")).to_be_visible()
     expect(page.get_by_text("This browser cannot use passkeys")).to_be_hidden()
+    expect(page.get_by_text("Press “Use your passkey”: your browser then asks")).to_be_visible()
     assert mail.outbox == []  # the passkey comes first: no code was e-mailed
     journey.check("second step with the passkey offered")
 
