@@ -335,3 +335,30 @@ def test_what_the_browser_refuses_is_said_where_the_focus_is(
     expect(error).to_be_focused()
     expect(page).to_have_url("/accounts/login/")
     journey.check("no passkey given")
+
+
+def test_this_was_not_me_from_the_notice_removes_the_passkey_and_signs_out(
+    page, journey, inbox, sign_in, password, authenticator, ada, live_server
+):
+    sign_in(EMAIL)
+    page.goto("/accounts/security/")
+    add_passkey(page, password, "Work laptop")
+    undo = re.search(
+        re.escape(live_server.url) + r"/accounts/security/passkeys/undo/\S+",
+        inbox.latest(EMAIL).body,
+    )
+
+    page.add_init_script(NO_AUTOFILL)  # the passkey stays in the browser, unused
+    page.goto(undo.group(0))
+    expect(page.get_by_role("heading", name="Was this passkey not yours?")).to_be_visible()
+    expect(page.get_by_text("A passkey named “Work laptop” was added to")).to_be_visible()
+    journey.check("was this passkey not yours")
+    page.get_by_role("button", name="Remove the passkey").click()
+    expect(page.get_by_role("heading", name="The passkey was removed")).to_be_visible()
+    expect(page.get_by_role("button", name="Sign out")).to_have_count(0)  # as it says
+    journey.check("passkey removed from the notice")
+    assert not Passkey.objects.filter(user=ada).exists()
+    assert AuditEvent.objects.filter(action="passkey_disowned", target_user=ada).count() == 1
+
+    page.goto("/accounts/security/")  # every session was ended, this one too
+    expect(page).to_have_url(re.compile(r"/accounts/login/"))
