@@ -107,6 +107,16 @@ class PageForm(forms.Form):
             "at": time.time(),
         }
 
+    @classmethod
+    def carry_error(cls, request: HttpRequest, page: str, message: str, code: str) -> None:
+        """Carry one error of the whole form to the next GET of `page` (another form failed)."""
+        request.session[CARRIED_ERRORS] = {
+            "page": page,
+            "form": cls.__name__,
+            "errors": {NON_FIELD_ERRORS: [{"message": message, "code": code}]},
+            "at": time.time(),
+        }
+
     def take_carried_errors(self, request: HttpRequest, page: str) -> None:
         """Show the errors carried to this page for this form, and forget them."""
         carried = request.session.get(CARRIED_ERRORS)

@@ -2,7 +2,7 @@
 
 Every change on the security page first asks for the password again, and the second
 factor the user's sign-in asks for (accounts.flows.reauthentication, valid 5 minutes).
-The security page itself, and its two-factor changes, are twofactor's (twofactor.views).
+The security page itself, and its two-factor changes, are twofactor's (twofactor.security_views).
 """
 
 from collections.abc import Callable

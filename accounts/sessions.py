@@ -17,6 +17,7 @@ from importlib import import_module
 from django.conf import settings
 from django.contrib.auth import HASH_SESSION_KEY, logout, user_logged_in, user_logged_out
 from django.contrib.auth import SESSION_KEY as USER_ID_KEY
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.backends.base import SessionBase
 from django.db import IntegrityError, transaction
 from django.dispatch import receiver
@@ -261,6 +262,10 @@ def end_all_sessions(request: HttpRequest | None, user: User, reason: str) -> in
             request, Action.SESSION_ENDED, actor=user, target=user, ended=len(rows), reason=reason
         )
     signals.sessions_ended.send(User, request=request, user=user, reason=reason)
+    if request is not None and getattr(request, "user", None) == user:
+        # This browser was one of them: the page that says so is drawn signed out.
+        request.session.flush()
+        request.user = AnonymousUser()
     return len(rows)
 
 

@@ -170,6 +170,8 @@ def login_view(request: HttpRequest) -> HttpResponse:
     account's device cookie is counted apart from everyone else.
     """
     form = LoginForm(request.POST or None, initial={"email": request.GET.get("email", "")})
+    if request.method == "GET":
+        form.take_carried_errors(request, "accounts:login")  # a refused passkey
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
         device_id = device.trusted_device(request, email)

@@ -118,7 +118,7 @@ def sign_in(page):
         page.goto("/accounts/login/")
         page.get_by_label("E-mail address").fill(email)
         page.get_by_label("Password", exact=True).fill(password)
-        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("button", name="Sign in", exact=True).click()
         page.wait_for_url("/")
 
     return sign_in

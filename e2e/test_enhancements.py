@@ -27,7 +27,7 @@ def sign_in(page: Page, password: str) -> None:
     page.goto("/accounts/login/")
     page.get_by_label("E-mail address").fill("ada@example.com")
     page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
 
 
 def test_show_and_hide_what_was_typed_in_a_password_field(page, ada, password):

@@ -107,7 +107,7 @@ def test_a_bulk_invitation_accepted_by_someone_who_has_an_account(
     expect(grace.get_by_role("heading", name="Sign in")).to_be_visible()
     grace.get_by_label("E-mail address").fill("grace@example.com")
     grace.get_by_label("Password", exact=True).fill(password)
-    grace.get_by_role("button", name="Sign in").click()
+    grace.get_by_role("button", name="Sign in", exact=True).click()
     expect(grace.get_by_role("heading", name="Invitation to Difference Engines")).to_be_visible()
     journey.check("back at the invitation, signed in", grace)
 

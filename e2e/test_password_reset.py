@@ -46,7 +46,7 @@ def test_password_reset_from_the_mail_link(page, journey, inbox, db):
 
     page.get_by_label("E-mail address").fill("ada@example.com")
     page.get_by_label("Password", exact=True).fill(NEW_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     expect(page).to_have_url("/")
     expect(page.get_by_text("You are signed in as ada@example.com")).to_be_visible()
 

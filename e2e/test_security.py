@@ -62,7 +62,7 @@ def test_set_up_an_authenticator_app_then_sign_in_with_it(
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     page.get_by_label("E-mail address").fill("ada@example.com")
     page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     expect(page).to_have_url("/accounts/login/2fa/")
     # Each 30-second step's code works once: the app's next code, within the allowed drift.
     enter_code(

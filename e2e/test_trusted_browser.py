@@ -19,7 +19,7 @@ def sign_in(page: Page, password: str) -> None:
     page.goto("/accounts/login/")
     page.get_by_label("E-mail address").fill("ada@example.com")
     page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
 
 
 def sign_out(page: Page) -> None:

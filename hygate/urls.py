@@ -9,7 +9,7 @@ from oidc import views as oidc_views
 from organisations.views import invitation_view
 from twofactor import passkey_urls
 from twofactor import urls as twofactor_urls
-from twofactor.views import security_settings_view
+from twofactor.security_views import security_settings_view
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),

@@ -7,7 +7,6 @@ through the rest. Everything takes a user object, not `request.user`: under the
 user's methods e-mails them a notice.
 """
 
-import hashlib
 import secrets
 from datetime import datetime
 from typing import NamedTuple
@@ -23,7 +22,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from accounts.models import User
 from audit.events import Action, record
-from twofactor import passkeys, recovery_codes, totp, trust
+from twofactor import notices, passkeys, recovery_codes, totp, trust
 from twofactor.models import Authenticator, RecoveryCode
 from twofactor.notices import send_notice
 from twofactor.policy import active_authenticator
@@ -94,7 +93,7 @@ def confirm_enrolment(user: User, code: str) -> list[str] | None:
         return None
     with transaction.atomic():
         if not Authenticator.objects.filter(pk=pending.pk, confirmed_at=None).update(
-            confirmed_at=timezone.now(), disown_token_hash=token_hash(disown_token)
+            confirmed_at=timezone.now(), disown_token_hash=notices.token_hash(disown_token)
         ):
             return None
         codes = recovery_codes.generate(user)
@@ -107,11 +106,6 @@ def confirm_enrolment(user: User, code: str) -> list[str] | None:
         + reverse("accounts:security_authenticator_undo", args=[disown_token]),
     )
     return codes
-
-
-def token_hash(token: str) -> str:
-    """Return how a link's random token is stored: its SHA-256, never the token itself."""
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 @transaction.atomic

@@ -1,4 +1,4 @@
-"""The "this was not me" link in the notice of a new authenticator app.
+"""The "this was not me" link in the notice of a new authenticator app or passkey.
 
 Someone who knows the password could otherwise set up an app of their own and keep its
 recovery codes, and the owner's password reset would not remove it. The notice of every
@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from accounts import sessions
 from audit.events import Action, record
-from twofactor import authenticators, notices
-from twofactor.models import Authenticator, RecoveryCode
+from twofactor import notices
+from twofactor.models import Authenticator, Passkey, RecoveryCode
 
 
 def pending(token: str) -> Authenticator | None:
@@ -26,7 +26,7 @@ def pending(token: str) -> Authenticator | None:
     return (
         Authenticator.objects.select_related("user")
         .filter(
-            disown_token_hash=authenticators.token_hash(token),
+            disown_token_hash=notices.token_hash(token),
             confirmed_at__gt=timezone.now() - notices.DISOWN_LIFETIME,
             user__is_active=True,
         )
@@ -50,4 +50,37 @@ def disown(request: HttpRequest, token: str) -> bool:
     record(request, Action.AUTHENTICATOR_DISOWNED, actor=None, target=user)
     sessions.end_all_sessions(request, user, reason="authenticator_disowned")
     notices.send_notice(user, "authenticator_removed")
+    return True
+
+
+# --- the same link in the notice of a new passkey ---
+
+
+def pending_passkey(token: str) -> Passkey | None:
+    """Return the passkey a link may still remove, or None (used, expired or forged)."""
+    if not token:
+        return None
+    return (
+        Passkey.objects.select_related("user")
+        .filter(
+            disown_token_hash=notices.token_hash(token),
+            created_at__gt=timezone.now() - notices.DISOWN_LIFETIME,
+            user__is_active=True,
+        )
+        .first()
+    )
+
+
+def disown_passkey(request: HttpRequest, token: str) -> bool:
+    """Remove the passkey the link names and end every session of its account; say if done."""
+    passkey = pending_passkey(token)
+    if passkey is None:
+        return False
+    deleted, _ = Passkey.objects.filter(pk=passkey.pk).delete()
+    if not deleted:
+        return False
+    user = passkey.user
+    record(request, Action.PASSKEY_DISOWNED, actor=None, target=user, passkey=passkey.name)
+    sessions.end_all_sessions(request, user, reason="passkey_disowned")
+    notices.send_notice(user, "passkey_removed", name=passkey.name)
     return True

@@ -1,5 +1,6 @@
 """The e-mails that tell a user their two-factor sign-in changed."""
 
+import hashlib
 from datetime import timedelta
 
 from django.conf import settings
@@ -11,6 +12,11 @@ from emailing.messages import Delivery, send_message
 
 # How long the "this was not me" link in the notice of a new authenticator works.
 DISOWN_LIFETIME = timedelta(days=7)
+
+
+def token_hash(token: str) -> str:
+    """Return how a link's random token is stored: its SHA-256, never the token itself."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 NOTICES = {

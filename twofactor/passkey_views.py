@@ -15,12 +15,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.flows import login as login_flow
-from accounts.forms import PageForm, validate_public_name
+from accounts.forms import LoginForm, PageForm, validate_public_name
 from accounts.security_views import step_up_required
 from audit.events import Action, record
 from core.ratelimit import rate_limit
 from core.redirects import requested_next
-from twofactor import passkeys, signin_step
+from twofactor import disown, passkeys, signin_step
+from twofactor.forms import SecondStepCodeForm
 from twofactor.models import Passkey
 from twofactor.passkeys import Ceremony, PasskeyRefused
 
@@ -38,6 +39,10 @@ REFUSALS = {
     "known": "That passkey is already registered.",
     "unavailable": "Passkeys are not available on this site's address.",
     "missing": "Your browser did not create a passkey. Try again, or use another browser.",
+}
+# At the second step the password was given already: nothing there sends the person back.
+SECOND_STEP_REFUSALS = REFUSALS | {
+    "unknown": "That passkey does not belong to this account. Use another passkey or method.",
 }
 
 
@@ -71,6 +76,14 @@ def _see_other(url: str) -> HttpResponse:
     return response
 
 
+def _refused(
+    request: HttpRequest, form: type[PageForm], page: str, wordings: dict, code: str
+) -> HttpResponse:
+    """Back to the page the ceremony started on, whose error summary (focused) says why."""
+    form.carry_error(request, page, wordings[code], f"passkey_{code}")
+    return _see_other(reverse(page))
+
+
 def _options(json_text: str) -> HttpResponse:
     # webauthn's options_to_json() already wrote the JSON.
     return HttpResponse(json_text, content_type="application/json")
@@ -99,8 +112,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
     try:
         passkey = passkeys.authenticate(request, Ceremony.SIGN_IN, _credential(request))
     except PasskeyRefused as refused:
-        messages.error(request, REFUSALS[refused.code])
-        return _see_other(reverse("accounts:login"))
+        return _refused(request, LoginForm, "accounts:login", REFUSALS, refused.code)
     user = passkey.user
     login_flow.cancel(request)
     landing = login_flow.complete(
@@ -151,8 +163,9 @@ def second_step_view(request: HttpRequest) -> HttpResponse:
     try:
         passkeys.authenticate(request, Ceremony.SECOND_STEP, _credential(request), user)
     except PasskeyRefused as refused:
-        messages.error(request, REFUSALS[refused.code])
-        return _see_other(reverse("accounts:login_2fa"))
+        return _refused(
+            request, SecondStepCodeForm, "accounts:login_2fa", SECOND_STEP_REFUSALS, refused.code
+        )
     pending.state["passed_with"] = passkeys.METHOD
     pending.save()
     return redirect(signin_step.pass_second_factor(request, pending, user))
@@ -242,14 +255,14 @@ def remove_view(request: HttpRequest, passkey_id: int) -> HttpResponse:
 def undo_view(request: HttpRequest, token: str) -> HttpResponse:
     """From the notice of a new passkey: confirm (POST) to remove it and end every session."""
     if request.method == "POST":
-        removed = passkeys.disown(request, token)
+        removed = disown.disown_passkey(request, token)
         return render(
             request,
             "twofactor/passkey_undo_done.html",
             {"removed": removed},
             status=200 if removed else 400,
         )
-    passkey = passkeys.pending_disown(token)
+    passkey = disown.pending_passkey(token)
     return render(
         request,
         "twofactor/passkey_undo.html",

@@ -14,7 +14,6 @@ refused, recorded and mailed to the owner. Only a response whose signature is ri
 say so, so a stranger cannot raise that alarm.
 """
 
-import hashlib
 import ipaddress
 import json
 import secrets
@@ -47,7 +46,6 @@ from webauthn.helpers.structs import (
     UserVerificationRequirement,
 )
 
-from accounts import sessions
 from accounts.models import User
 from audit.events import Action, record
 from twofactor import notices
@@ -213,7 +211,7 @@ def register(request: HttpRequest, user: User, name: str, response: str) -> Pass
                 aaguid=str(verified.aaguid),
                 backup_eligible=verified.credential_device_type == "multi_device",
                 backed_up=verified.credential_backed_up,
-                disown_token_hash=token_hash(disown_token),
+                disown_token_hash=notices.token_hash(disown_token),
             )
     except IntegrityError as error:  # this key is registered already (here or elsewhere)
         raise PasskeyRefused("known") from error
@@ -226,11 +224,6 @@ def register(request: HttpRequest, user: User, name: str, response: str) -> Pass
         name=passkey.name,
     )
     return passkey
-
-
-def token_hash(token: str) -> str:
-    """Return how a link's random token is stored: its SHA-256, never the token itself."""
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 # --- signing in ---
@@ -387,36 +380,3 @@ def remove_all(user: User) -> int:
     """Remove every passkey of the user (a staff reset); return how many there were."""
     removed, _ = Passkey.objects.filter(user=user).delete()
     return removed
-
-
-# --- the "this was not me" link in the notice of a new passkey ---
-
-
-def pending_disown(token: str) -> Passkey | None:
-    """Return the passkey a link may still remove, or None (used, expired or forged)."""
-    if not token:
-        return None
-    return (
-        Passkey.objects.select_related("user")
-        .filter(
-            disown_token_hash=token_hash(token),
-            created_at__gt=timezone.now() - notices.DISOWN_LIFETIME,
-            user__is_active=True,
-        )
-        .first()
-    )
-
-
-def disown(request: HttpRequest, token: str) -> bool:
-    """Remove the passkey the link names and end every session of its account; say if done."""
-    passkey = pending_disown(token)
-    if passkey is None:
-        return False
-    deleted, _ = Passkey.objects.filter(pk=passkey.pk).delete()
-    if not deleted:
-        return False
-    user = passkey.user
-    record(request, Action.PASSKEY_DISOWNED, actor=None, target=user, passkey=passkey.name)
-    sessions.end_all_sessions(request, user, reason="passkey_disowned")
-    send_notice(user, "passkey_removed", name=passkey.name)
-    return True

@@ -109,7 +109,7 @@
   function enable(form) {
     form.hidden = false;
     each(form, "[data-passkey-unsupported]", function (el) { el.hidden = true; });
-    each(form, "[data-passkey-start]", function (el) { el.hidden = false; });
+    each(form, "[data-passkey-start], [data-passkey-supported]", function (el) { el.hidden = false; });
   }
 
   function each(root, selector, fn) {

@@ -183,6 +183,8 @@ def test_this_was_not_me_removes_the_passkey_and_ends_every_session(client, step
     response = client.post(url)
 
     assert response.status_code == 200 and not Passkey.objects.exists()
+    # The page that says every session was signed out is not drawn as a signed-in one.
+    assert "Sign out" not in response.content.decode()
     assert client.get(SECURITY).status_code == 302  # signed out
     assert client.post(url).status_code == 400  # once
     assert AuditEvent.objects.filter(action="passkey_disowned").count() == 1
