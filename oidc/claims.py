@@ -40,12 +40,13 @@ def subject(user: User) -> str:
 def methods(request: HttpRequest) -> list[str]:
     """Return the RFC 8176 `amr` values of how this session signed in.
 
-    A passkey on its own is "hwk" (one proof, of the key); a password and then a second step
-    add "mfa".
+    A passkey on its own is "hwk" and "mfa": every ceremony requires user verification (the
+    device's PIN or biometric), so the key and what unlocks it are two factors, as Hygate's
+    policies count it. A password and then a second step add "mfa" too.
     """
     second = sessions.second_step(request)
     if sessions.first_step(request) == PASSKEY:
-        return ["hwk"]
+        return ["hwk", "mfa"]
     if second == PASSKEY:
         return ["pwd", "hwk", "mfa"]
     if second in ONE_TIME_CODES:
