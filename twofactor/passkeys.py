@@ -172,10 +172,21 @@ def registration_options(request: HttpRequest, user: User) -> str:
     return options_to_json(options)
 
 
-def _transports(response: str) -> list[str]:
+def _parsed(response: str) -> dict:
+    """The browser's answer as a JSON object; junk (however deeply nested) is refused."""
     try:
-        given = json.loads(response).get("response", {}).get("transports") or []
-    except (ValueError, AttributeError):
+        parsed = json.loads(response)
+    except (ValueError, RecursionError) as error:
+        raise PasskeyRefused("invalid") from error
+    if not isinstance(parsed, dict):
+        raise PasskeyRefused("invalid")
+    return parsed
+
+
+def _transports(response: dict) -> list[str]:
+    given = response.get("response")
+    given = given.get("transports") if isinstance(given, dict) else None
+    if not isinstance(given, list):
         return []
     return sorted({t for t in given if isinstance(t, str) and t in KNOWN_TRANSPORTS})
 
@@ -188,14 +199,15 @@ def register(request: HttpRequest, user: User, name: str, response: str) -> Pass
     challenge = _take_challenge(request, Ceremony.REGISTER, user)
     rp = _rp()
     try:
+        answer = _parsed(response)
         verified = verify_registration_response(
-            credential=response,
+            credential=answer,
             expected_challenge=challenge,
             expected_rp_id=rp.id,
             expected_origin=rp.origin,
             require_user_verification=True,
         )
-    except (WebAuthnException, ValueError, TypeError, KeyError) as error:
+    except (PasskeyRefused, WebAuthnException, ValueError, TypeError, KeyError) as error:
         record(request, Action.PASSKEY_REFUSED, actor=user, target=user, ceremony="register")
         raise PasskeyRefused("invalid") from error
     disown_token = secrets.token_urlsafe(32)
@@ -207,7 +219,7 @@ def register(request: HttpRequest, user: User, name: str, response: str) -> Pass
                 credential_id=verified.credential_id,
                 public_key=verified.credential_public_key,
                 sign_count=verified.sign_count,
-                transports=_transports(response),
+                transports=_transports(answer),
                 aaguid=str(verified.aaguid),
                 backup_eligible=verified.credential_device_type == "multi_device",
                 backed_up=verified.credential_backed_up,
@@ -259,11 +271,13 @@ def authentication_options(
     return options_to_json(options)
 
 
-def _credential_id(response: str) -> bytes:
+def _credential_id(response: dict) -> bytes:
+    raw = response.get("rawId")
+    if not isinstance(raw, str):
+        raise PasskeyRefused("invalid")
     try:
-        raw = json.loads(response)["rawId"]
         return base64url_to_bytes(raw)
-    except (ValueError, KeyError, TypeError) as error:
+    except ValueError as error:
         raise PasskeyRefused("invalid") from error
 
 
@@ -276,9 +290,10 @@ def authenticate(
     """
     challenge = _take_challenge(request, ceremony, user)
     rp = _rp()
+    answer = _parsed(response)
     passkey = (
         Passkey.objects.select_related("user")
-        .filter(credential_id=_credential_id(response), user__is_active=True)
+        .filter(credential_id=_credential_id(answer), user__is_active=True)
         .first()
     )
     if passkey is None or (user is not None and passkey.user_id != user.pk):
@@ -287,7 +302,7 @@ def authenticate(
     try:
         # The counter is compared below, once the signature is known to be right.
         verified = verify_authentication_response(
-            credential=response,
+            credential=answer,
             expected_challenge=challenge,
             expected_rp_id=rp.id,
             expected_origin=rp.origin,

@@ -1,0 +1,123 @@
+"""Attacks on passkeys, trusted browsers and new-device notices, each written as a test.
+
+Whoever runs them: a stranger with nothing, a thief with only the password, a thief with
+only a copied session. The passkeys come from the software authenticator of
+tests/passkey_authenticator.py and are checked by the real `webauthn` library.
+"""
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+
+from tests.factories import DEFAULT_PASSWORD, SecurityPolicyFactory, UserFactory
+from tests.passkey_authenticator import SoftAuthenticator
+from tests.twofactor.test_passkeys_sign_in import with_passkey
+from twofactor.models import Passkey
+
+LOGIN = reverse("accounts:login")
+SIGN_IN = reverse("accounts:passkey_login")
+SIGN_IN_OPTIONS = reverse("accounts:passkey_login_options")
+STEP = reverse("accounts:login_2fa")
+STEP_PASSKEY = reverse("accounts:passkey_second_step")
+STEP_OPTIONS = reverse("accounts:passkey_second_step_options")
+SECURITY = reverse("accounts:security")
+STEP_UP = reverse("accounts:security_reauthenticate")
+ADD = reverse("accounts:security_passkey_add")
+ADD_OPTIONS = reverse("accounts:security_passkey_options")
+
+only_on_postgresql = pytest.mark.skipif(
+    connection.vendor == "sqlite",
+    reason="SQLite serialises every write; this race needs PostgreSQL",
+)
+
+# Junk a stranger can post as the `credential` of a passkey form (each under 16,000 chars).
+JUNK_CREDENTIALS = [
+    "",
+    "not json",
+    "null",
+    "42",
+    '"a string"',
+    "[]",
+    "{}",
+    '{"rawId": null}',
+    '{"rawId": 42}',
+    '{"rawId": ["a"]}',
+    '{"rawId": {"a": 1}}',
+    '{"rawId": "é"}',
+    '{"rawId": "!!!"}',
+    '{"rawId": "AAAA", "id": "AAAA", "response": []}',
+    '{"rawId": "AAAA", "id": "AAAA", "response": {"transports": 5}}',
+    "[" * 15_000,
+    '{"rawId": ' + "[" * 14_000,
+    '{"a": ' * 2_500 + "1" + "}" * 2_500,
+    "\x00" * 100,
+    "{" + '"a": 1, ' * 1_500 + '"rawId": "AAAA"}',
+]
+
+
+def stepped_up(user) -> Client:
+    browser = Client()
+    browser.force_login(user)
+    answer = browser.post(STEP_UP, {"password": DEFAULT_PASSWORD, "next": SECURITY})
+    assert answer.status_code == 302
+    return browser
+
+
+def past_the_password(user) -> Client:
+    browser = Client()
+    answer = browser.post(LOGIN, {"email": user.email, "password": DEFAULT_PASSWORD})
+    assert answer["Location"] == STEP
+    return browser
+
+
+# --- junk in the `credential` field never crashes a view ---
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("junk", JUNK_CREDENTIALS, ids=range(len(JUNK_CREDENTIALS)))
+def test_junk_at_the_passkey_sign_in_is_refused_not_a_crash(junk):
+    browser = Client()
+    browser.post(SIGN_IN_OPTIONS)
+    answer = browser.post(SIGN_IN, {"credential": junk})
+    assert answer.status_code == 303 and answer["Location"] == LOGIN
+    assert "_auth_user_id" not in browser.session
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("junk", JUNK_CREDENTIALS, ids=range(len(JUNK_CREDENTIALS)))
+def test_junk_at_the_passkey_second_step_is_refused_not_a_crash(junk):
+    member = UserFactory()
+    with_passkey(member, SoftAuthenticator())
+    SecurityPolicyFactory(two_factor_policy="email")
+    browser = past_the_password(member)
+    browser.post(STEP_OPTIONS)
+    answer = browser.post(STEP_PASSKEY, {"credential": junk})
+    assert answer.status_code == 303 and answer["Location"] == STEP
+    assert "_auth_user_id" not in browser.session
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("junk", JUNK_CREDENTIALS, ids=range(len(JUNK_CREDENTIALS)))
+def test_junk_when_adding_a_passkey_is_refused_not_a_crash(junk):
+    browser = stepped_up(UserFactory())
+    browser.post(ADD_OPTIONS)
+    answer = browser.post(ADD, {"name": "Junk", "credential": junk})
+    assert answer.status_code == 400
+    assert not Passkey.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_huge_credential_is_refused_without_being_read():
+    browser = Client()
+    browser.post(SIGN_IN_OPTIONS)
+    answer = browser.post(SIGN_IN, {"credential": "[" * 2_000_000})
+    assert answer.status_code == 303 and answer["Location"] == LOGIN
+
+
+@pytest.mark.django_db
+def test_several_credential_fields_are_not_a_crash():
+    browser = Client()
+    browser.post(SIGN_IN_OPTIONS)
+    answer = browser.post(SIGN_IN, {"credential": ["{}", "[]"]})
+    assert answer.status_code == 303
