@@ -58,6 +58,8 @@ RP_NAME = "Hygate"
 CHALLENGE_LIFETIME_SECONDS = 5 * 60
 NAME_MAX_LENGTH = Passkey._meta.get_field("name").max_length
 KNOWN_TRANSPORTS = {t.value for t in AuthenticatorTransport}
+# WebAuthn (7.1, step 24): a longer credential id is refused; nor would it fit an index.
+CREDENTIAL_ID_MAX_BYTES = 1023
 
 
 class Ceremony(StrEnum):
@@ -207,6 +209,8 @@ def register(request: HttpRequest, user: User, name: str, response: str) -> Pass
             expected_origin=rp.origin,
             require_user_verification=True,
         )
+        if len(verified.credential_id) > CREDENTIAL_ID_MAX_BYTES:
+            raise PasskeyRefused("invalid")
     except (PasskeyRefused, WebAuthnException, ValueError, TypeError, KeyError) as error:
         record(request, Action.PASSKEY_REFUSED, actor=user, target=user, ceremony="register")
         raise PasskeyRefused("invalid") from error

@@ -5,13 +5,17 @@ only a copied session. The passkeys come from the software authenticator of
 tests/passkey_authenticator.py and are checked by the real `webauthn` library.
 """
 
+import json
+import secrets
+
+import cbor2
 import pytest
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
 from tests.factories import DEFAULT_PASSWORD, SecurityPolicyFactory, UserFactory
-from tests.passkey_authenticator import SoftAuthenticator
+from tests.passkey_authenticator import SoftAuthenticator, b64, unb64
 from tests.twofactor.test_passkeys_sign_in import with_passkey
 from twofactor.models import Passkey
 
@@ -121,3 +125,31 @@ def test_several_credential_fields_are_not_a_crash():
     browser.post(SIGN_IN_OPTIONS)
     answer = browser.post(SIGN_IN, {"credential": ["{}", "[]"]})
     assert answer.status_code == 303
+
+
+# --- a credential id longer than WebAuthn allows (1,023 bytes) ---
+
+
+def _with_credential_id(answer: str, length: int) -> str:
+    """Rewrite a registration answer of the software authenticator with a longer id."""
+    data = json.loads(answer)
+    attestation = cbor2.loads(unb64(data["response"]["attestationObject"]))
+    auth_data = attestation["authData"]
+    old_length = int.from_bytes(auth_data[53:55], "big")
+    new_id = secrets.token_bytes(length)  # random: an index cannot compress it
+    auth_data = auth_data[:53] + length.to_bytes(2, "big") + new_id + auth_data[55 + old_length :]
+    attestation["authData"] = auth_data
+    data["response"]["attestationObject"] = b64(cbor2.dumps(attestation))
+    data["id"] = data["rawId"] = b64(new_id)
+    return json.dumps(data)
+
+
+@pytest.mark.django_db
+def test_a_credential_id_longer_than_webauthn_allows_is_refused():
+    # On PostgreSQL a random id past ~2,700 bytes does not fit the unique index: a 500.
+    browser = stepped_up(UserFactory())
+    options = browser.post(ADD_OPTIONS).content.decode()
+    answer = _with_credential_id(SoftAuthenticator().create(options), 3_000)
+    response = browser.post(ADD, {"name": "Long", "credential": answer})
+    assert response.status_code == 400
+    assert not Passkey.objects.exists()
