@@ -8,18 +8,20 @@ never list credentials, and nothing in them depends on an address typed by a str
 
 Challenges are random, kept in the session for 5 minutes, bound to their purpose (and
 user), and used once: a response is checked against the challenge taken out of the
-session, right or wrong. The authenticator's sign count is kept: a use whose count does
-not go up (when the authenticator counts at all) means a copy of the key exists; it is
-refused, recorded and mailed to the owner. Only a response whose signature is right can
-say so, so a stranger cannot raise that alarm.
+session, right or wrong, and spent in the database (SpentPasskeyChallenge), so that two
+requests of one session that read it at once cannot both use it. The authenticator's
+sign count is kept: a use whose count does not go up (when the authenticator counts at
+all) means a copy of the key exists; it is refused, recorded and mailed to the owner.
+Only a response whose signature is right can say so, so a stranger cannot raise that alarm.
 """
 
+import hashlib
 import ipaddress
 import json
 import secrets
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from urllib.parse import urlsplit
 
@@ -49,7 +51,7 @@ from webauthn.helpers.structs import (
 from accounts.models import User
 from audit.events import Action, record
 from twofactor import notices
-from twofactor.models import Passkey
+from twofactor.models import Passkey, SpentPasskeyChallenge
 from twofactor.notices import send_notice
 
 # How the second step and the session name a passkey (twofactor.policy.Method.PASSKEY).
@@ -138,7 +140,17 @@ def _take_challenge(request: HttpRequest, ceremony: Ceremony, user: User | None)
         raise PasskeyRefused("expired")
     if kept.get("user_id") != (user.pk if user is not None else None):
         raise PasskeyRefused("expired")
-    return base64url_to_bytes(kept["challenge"])
+    challenge = base64url_to_bytes(kept["challenge"])
+    # Two requests of one session may both have read it: only the first may spend it.
+    try:
+        with transaction.atomic():
+            SpentPasskeyChallenge.objects.create(
+                digest=hashlib.sha256(challenge).hexdigest(),
+                expires_at=datetime.fromtimestamp(kept["expires"], tz=UTC),
+            )
+    except IntegrityError as error:
+        raise PasskeyRefused("expired") from error
+    return challenge
 
 
 def _rp() -> RelyingParty:
@@ -393,6 +405,12 @@ def remove_added_since(user: User, since: datetime) -> int:
     for passkey in newer:
         remove(None, passkey)
     return len(newer)
+
+
+def purge_spent_challenges() -> int:
+    """Delete the spent challenges that would have expired anyway; return how many went."""
+    deleted, _ = SpentPasskeyChallenge.objects.filter(expires_at__lte=timezone.now()).delete()
+    return deleted
 
 
 def remove_all(user: User) -> int:

@@ -7,17 +7,25 @@ tests/passkey_authenticator.py and are checked by the real `webauthn` library.
 
 import json
 import secrets
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from io import StringIO
 
 import cbor2
 import pytest
-from django.db import connection
+import time_machine
+from django.core.management import call_command
+from django.db import connection, connections
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
+from audit.models import AuditEvent
 from tests.factories import DEFAULT_PASSWORD, SecurityPolicyFactory, UserFactory
 from tests.passkey_authenticator import SoftAuthenticator, b64, unb64
-from tests.twofactor.test_passkeys_sign_in import with_passkey
-from twofactor.models import Passkey
+from tests.twofactor.test_passkeys_sign_in import sign_in_with_passkey, with_passkey
+from twofactor.models import Passkey, SpentPasskeyChallenge
 
 LOGIN = reverse("accounts:login")
 SIGN_IN = reverse("accounts:passkey_login")
@@ -153,3 +161,53 @@ def test_a_credential_id_longer_than_webauthn_allows_is_refused():
     response = browser.post(ADD, {"name": "Long", "credential": answer})
     assert response.status_code == 400
     assert not Passkey.objects.exists()
+
+
+# --- one answer, two sign-ins at the same moment ---
+
+
+@only_on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_one_passkey_answer_posted_twice_at_once_signs_in_once(settings):
+    settings.HYGATE_RATE_LIMITS = "off"
+    member = UserFactory()
+    authenticator = SoftAuthenticator(counts=False)  # a synced passkey: its counter stays 0
+    with_passkey(member, authenticator)
+    rounds, replayed = 8, 0
+    for _ in range(rounds):
+        victim = Client()
+        answer = authenticator.get(victim.post(SIGN_IN_OPTIONS).content.decode())
+        copies = [Client() for _ in range(4)]
+        for copy in copies:
+            copy.cookies = victim.cookies  # the same session, the same answer
+        start = threading.Barrier(len(copies))
+
+        def post(browser: Client, answer=answer, start=start) -> str:
+            try:
+                start.wait()
+                return browser.post(SIGN_IN, {"credential": answer})["Location"]
+            finally:
+                connections.close_all()
+
+        with ThreadPoolExecutor(max_workers=len(copies)) as pool:
+            landings = list(pool.map(post, copies))
+        replayed += landings.count("/") - 1
+        assert landings.count("/") >= 1
+    assert replayed == 0
+    assert AuditEvent.objects.filter(action="passkey_sign_in").count() == rounds
+
+
+@pytest.mark.django_db
+def test_spent_challenges_are_purged_once_they_would_have_expired():
+    member = UserFactory()
+    authenticator = SoftAuthenticator()
+    with_passkey(member, authenticator)
+    assert sign_in_with_passkey(Client(), authenticator)["Location"] == "/"
+    assert SpentPasskeyChallenge.objects.count() == 2  # adding it, then signing in
+    out = StringIO()
+    call_command("purge_expired", stdout=out)
+    assert SpentPasskeyChallenge.objects.count() == 2
+    with time_machine.travel(timezone.now() + timedelta(minutes=6)):
+        call_command("purge_expired", stdout=out)
+    assert not SpentPasskeyChallenge.objects.exists()
+    assert "spent passkey challenges removed" in out.getvalue()
