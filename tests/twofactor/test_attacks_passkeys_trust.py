@@ -211,3 +211,201 @@ def test_spent_challenges_are_purged_once_they_would_have_expired():
         call_command("purge_expired", stdout=out)
     assert not SpentPasskeyChallenge.objects.exists()
     assert "spent passkey challenges removed" in out.getvalue()
+
+
+# --- challenges only count for their own ceremony and user ---
+
+
+@pytest.mark.django_db
+def test_a_sign_in_challenge_does_not_pass_a_second_step_nor_the_other_way():
+    member = UserFactory()
+    authenticator = SoftAuthenticator()
+    with_passkey(member, authenticator)
+    SecurityPolicyFactory(two_factor_policy="email")
+    browser = past_the_password(member)
+    sign_in_options = browser.post(SIGN_IN_OPTIONS).content.decode()
+    answer = browser.post(STEP_PASSKEY, {"credential": authenticator.get(sign_in_options)})
+    assert answer["Location"] == STEP and "_auth_user_id" not in browser.session
+
+    step_options = browser.post(STEP_OPTIONS).content.decode()
+    answer = browser.post(SIGN_IN, {"credential": authenticator.get(step_options)})
+    assert answer["Location"] == LOGIN and "_auth_user_id" not in browser.session
+
+
+@pytest.mark.django_db
+def test_a_registration_challenge_answered_as_a_sign_in_is_refused():
+    member = UserFactory()
+    authenticator = SoftAuthenticator()
+    with_passkey(member, authenticator)
+    browser = stepped_up(UserFactory())
+    registration = json.loads(browser.post(ADD_OPTIONS).content)
+    browser.post(SIGN_IN_OPTIONS)  # a sign-in challenge is waiting too
+    answer = browser.post(SIGN_IN, {"credential": authenticator.get(registration)})
+    assert answer["Location"] == LOGIN
+
+
+@pytest.mark.django_db
+def test_a_second_step_challenge_made_for_one_user_does_not_pass_anothers():
+    alice, bob = UserFactory(), UserFactory()
+    alices_key, bobs_key = SoftAuthenticator(), SoftAuthenticator()
+    with_passkey(alice, alices_key)
+    with_passkey(bob, bobs_key)
+    SecurityPolicyFactory(two_factor_policy="email")
+    browser = past_the_password(alice)
+    options = browser.post(STEP_OPTIONS).content.decode()
+    browser.post(LOGIN, {"email": bob.email, "password": DEFAULT_PASSWORD})  # now Bob's
+    answer = browser.post(STEP_PASSKEY, {"credential": bobs_key.get(options)})
+    assert answer["Location"] == STEP and "_auth_user_id" not in browser.session
+
+
+# --- the sign count: two uses with one count at once, one is refused ---
+
+
+@only_on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_two_uses_with_the_same_count_at_once_let_one_in(settings, outbox):
+    settings.HYGATE_RATE_LIMITS = "off"
+    member = UserFactory()
+    authenticator = SoftAuthenticator()
+    with_passkey(member, authenticator)
+    browsers = [Client() for _ in range(4)]
+    answers = [
+        authenticator.get(b.post(SIGN_IN_OPTIONS).content.decode(), sign_count=7) for b in browsers
+    ]
+    start = threading.Barrier(len(browsers))
+
+    def post(pair) -> str:
+        browser, answer = pair
+        try:
+            start.wait()
+            return browser.post(SIGN_IN, {"credential": answer})["Location"]
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=len(browsers)) as pool:
+        landings = list(pool.map(post, zip(browsers, answers, strict=True)))
+    assert landings.count("/") == 1
+    assert Passkey.objects.get().sign_count == 7
+
+
+# --- open redirects and CSRF ---
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "next_url",
+    ["https://evil.example/", "//evil.example", "/\\evil.example", "\\\\evil.example", "///evil"],
+)
+def test_a_passkey_sign_in_never_lands_on_another_site(next_url):
+    member = UserFactory()
+    authenticator = SoftAuthenticator()
+    with_passkey(member, authenticator)
+    assert sign_in_with_passkey(Client(), authenticator, next_url=next_url)["Location"] == "/"
+
+
+@pytest.mark.django_db
+def test_every_passkey_and_trust_post_needs_the_csrf_token():
+    member = UserFactory()
+    passkey = with_passkey(member, SoftAuthenticator())
+    browser = Client(enforce_csrf_checks=True)
+    for url in (SIGN_IN_OPTIONS, SIGN_IN, STEP_OPTIONS, STEP_PASSKEY):
+        assert browser.post(url, {"credential": "{}"}).status_code == 403, url
+    browser.force_login(member)
+    token = browser.get(STEP_UP).context["csrf_token"]
+    assert browser.post(STEP_UP, {"password": DEFAULT_PASSWORD, "csrfmiddlewaretoken": token})
+    posts = [
+        ADD_OPTIONS,
+        ADD,
+        reverse("accounts:security_passkey_rename", args=[passkey.pk]),
+        reverse("accounts:security_passkey_remove", args=[passkey.pk]),
+        reverse("accounts:security_passkey_undo", args=["x" * 43]),
+        reverse("accounts:security_stop_trusting", args=[1]),
+    ]
+    for url in posts:
+        assert browser.post(url, {"name": "Evil"}).status_code == 403, url
+    assert Passkey.objects.get().name == "Laptop"
+
+
+# --- a thief with only a session ---
+
+
+@pytest.mark.django_db
+def test_a_copied_session_renames_and_removes_no_passkey_without_the_step_up(outbox):
+    member = UserFactory()
+    passkey = with_passkey(member, SoftAuthenticator())
+    outbox.clear()
+    thief = Client()
+    thief.force_login(member)
+    rename = reverse("accounts:security_passkey_rename", args=[passkey.pk])
+    remove = reverse("accounts:security_passkey_remove", args=[passkey.pk])
+    assert thief.post(rename, {"name": "Owned"})["Location"].startswith(STEP_UP)
+    assert thief.post(remove)["Location"].startswith(STEP_UP)
+    assert thief.post(ADD_OPTIONS)["Location"].startswith(STEP_UP)
+    assert Passkey.objects.get().name == "Laptop" and outbox == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "name",
+    [
+        "evil\u2024com",  # one dot leader
+        "evil\ufe52com",  # small full stop
+        "evil\uff0ecom",  # fullwidth full stop
+        "evil\u3002com",  # ideographic full stop
+        "Laptop \u202eloot.evil",  # right-to-left override
+        "Call \uff11\uff12\uff13 \uff14\uff15\uff16 \uff17\uff18\uff19",  # fullwidth digits
+        "evil\u200b.com",  # zero-width space
+    ],
+)
+def test_a_passkey_name_carries_no_look_alike_link_or_number(name):
+    browser = stepped_up(UserFactory())
+    options = browser.post(ADD_OPTIONS).content.decode()
+    answer = browser.post(ADD, {"name": name, "credential": SoftAuthenticator().create(options)})
+    assert answer.status_code == 400 and not Passkey.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_name_longer_than_sixty_characters_is_refused():
+    browser = stepped_up(UserFactory())
+    options = browser.post(ADD_OPTIONS).content.decode()
+    answer = browser.post(
+        ADD, {"name": "a" * 61, "credential": SoftAuthenticator().create(options)}
+    )
+    assert answer.status_code == 400 and not Passkey.objects.exists()
+
+
+# --- what a refusal tells a stranger ---
+
+
+@pytest.mark.django_db
+def test_a_disabled_accounts_passkey_is_refused_like_an_unknown_one():
+    member, gone = UserFactory(), UserFactory()
+    members_key, forgotten_key = SoftAuthenticator(), SoftAuthenticator()
+    with_passkey(member, members_key)
+    with_passkey(gone, forgotten_key)
+    Passkey.objects.filter(user=gone).delete()
+    member.is_active = False
+    member.save()
+
+    pages = []
+    for key in (members_key, forgotten_key):
+        browser = Client()
+        assert sign_in_with_passkey(browser, key)["Location"] == LOGIN
+        pages.append(browser.get(LOGIN).content.decode())
+    assert "not registered here" in pages[0]
+    assert pages[0].count("not registered here") == pages[1].count("not registered here")
+    assert member.email not in pages[0]
+
+
+# --- rate limits: one IPv6 /64 is one client ---
+
+
+@pytest.mark.django_db
+def test_a_whole_ipv6_64_shares_one_passkey_budget(settings):
+    settings.HYGATE_RATE_LIMIT_RULES = {**settings.HYGATE_RATE_LIMIT_RULES, "passkey": "3/m/ip"}
+    answers = [
+        Client(REMOTE_ADDR=f"2001:db8:1:2::{n:x}").post(SIGN_IN_OPTIONS).status_code
+        for n in range(1, 5)
+    ]
+    assert answers == [200, 200, 200, 429]
+    assert Client(REMOTE_ADDR="2001:db8:1:3::1").post(SIGN_IN_OPTIONS).status_code == 200
