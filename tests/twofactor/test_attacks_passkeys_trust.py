@@ -15,16 +15,20 @@ from io import StringIO
 import cbor2
 import pytest
 import time_machine
+from django.core import signing
 from django.core.management import call_command
 from django.db import connection, connections
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts import device
 from audit.models import AuditEvent
 from tests.factories import DEFAULT_PASSWORD, SecurityPolicyFactory, UserFactory
+from tests.mailbox import code_in, html_of, new_device_notices
 from tests.passkey_authenticator import SoftAuthenticator, b64, unb64
 from tests.twofactor.test_passkeys_sign_in import sign_in_with_passkey, with_passkey
+from twofactor import trust
 from twofactor.models import Passkey, SpentPasskeyChallenge
 
 LOGIN = reverse("accounts:login")
@@ -409,3 +413,110 @@ def test_a_whole_ipv6_64_shares_one_passkey_budget(settings):
     ]
     assert answers == [200, 200, 200, 429]
     assert Client(REMOTE_ADDR="2001:db8:1:3::1").post(SIGN_IN_OPTIONS).status_code == 200
+
+
+# --- new-device notices: a thief cannot keep the owner from being told ---
+
+
+@pytest.fixture
+def owner(outbox):
+    """A member who signed in before, from her own laptop (that sign-in sent no notice)."""
+    member = UserFactory(email="owner@example.com")
+    laptop = Client()
+    laptop.post(LOGIN, {"email": member.email, "password": DEFAULT_PASSWORD})
+    outbox.clear()
+    return member
+
+
+def _notices(outbox) -> list:
+    return new_device_notices(outbox)
+
+
+@pytest.mark.django_db
+def test_a_forged_or_foreign_device_cookie_does_not_silence_the_notice(owner, outbox):
+    thief = Client()
+    thief.post(LOGIN, {"email": UserFactory().email, "password": DEFAULT_PASSWORD})
+    own_cookie = thief.cookies[device.COOKIE_NAME].value  # names the thief's own account
+    forged = signing.dumps({"a": [device._account_tag(owner.email)], "d": "x"}, salt="other")
+    for cookie in (own_cookie, forged, "junk", own_cookie + "x"):
+        outbox.clear()
+        browser = Client()
+        browser.cookies[device.COOKIE_NAME] = cookie
+        answer = browser.post(LOGIN, {"email": owner.email, "password": DEFAULT_PASSWORD})
+        assert answer["Location"] == "/"
+        assert [m.to for m in _notices(outbox)] == [["owner@example.com"]], cookie
+
+
+@pytest.mark.django_db
+def test_a_passkey_sign_in_from_a_new_browser_tells_the_owner_too(owner, outbox):
+    authenticator = SoftAuthenticator()
+    with_passkey(owner, authenticator)
+    outbox.clear()
+    assert sign_in_with_passkey(Client(), authenticator)["Location"] == "/"
+    assert [m.to for m in _notices(outbox)] == [["owner@example.com"]]
+
+
+@pytest.mark.django_db
+def test_a_huge_or_crafted_user_agent_reaches_neither_the_notice_nor_a_crash(owner, outbox):
+    crafted = "Mozilla/5.0 \u202e moc.live//:sptth " + "A" * 50_000
+    browser = Client(HTTP_USER_AGENT=crafted)
+    assert browser.post(LOGIN, {"email": owner.email, "password": DEFAULT_PASSWORD})
+    [notice] = _notices(outbox)
+    assert "moc.live" not in notice.body and "AAAA" not in notice.body
+    assert browser.get(SECURITY).status_code == 200
+
+
+@pytest.mark.django_db
+def test_an_ipv6_zone_in_a_forwarded_address_reaches_no_notice(owner, outbox, settings):
+    # A proxy count set one too high lets the client write the address the site reads.
+    settings.HYGATE_TRUSTED_PROXIES = 1
+    lure = "fe80::1%Call 555 0100 or see evil.example"
+    browser = Client(HTTP_X_FORWARDED_FOR=lure)
+    browser.post(LOGIN, {"email": owner.email, "password": DEFAULT_PASSWORD})
+    [notice] = _notices(outbox)
+    for text in (notice.body, html_of(notice)):
+        assert "evil.example" not in text and "555" not in text
+        assert "fe80::1" in text
+
+
+# --- trusted browsers: the cookie counts only where and while it was given ---
+
+
+def _trusted_browser(user, outbox) -> Client:
+    """Pass the e-mailed code with the box ticked (policy `email`); return that browser."""
+    browser = Client()
+    assert (
+        browser.post(LOGIN, {"email": user.email, "password": DEFAULT_PASSWORD})["Location"] == STEP
+    )
+    code = code_in([m for m in outbox if "code" in m.subject.lower()][-1])
+    answer = browser.post(STEP, {"action": "verify", "code": code, "trust_browser": "on"})
+    assert answer["Location"] == "/"
+    browser.post(reverse("accounts:logout"))
+    return browser
+
+
+@pytest.mark.django_db
+def test_a_trust_cookie_copied_to_another_browser_never_skips_the_password(outbox):
+    SecurityPolicyFactory(two_factor_policy="email")
+    member = UserFactory()
+    trusted = _trusted_browser(member, outbox)
+    copy = Client()
+    copy.cookies[trust.COOKIE_NAME] = trusted.cookies[trust.COOKIE_NAME].value
+    wrong = copy.post(LOGIN, {"email": member.email, "password": "not the password"})
+    assert wrong.status_code != 302 and "_auth_user_id" not in copy.session
+    # nor any page but the sign-in's second step: the cookie is no session
+    assert copy.get(SECURITY)["Location"].startswith(LOGIN)
+
+
+@pytest.mark.django_db
+def test_a_trusted_browser_still_asks_the_step_up_before_adding_a_passkey(outbox):
+    SecurityPolicyFactory(two_factor_policy="email")
+    member = UserFactory()
+    trusted = _trusted_browser(member, outbox)
+    answer = trusted.post(LOGIN, {"email": member.email, "password": DEFAULT_PASSWORD})
+    assert answer["Location"] == "/"  # the code was skipped
+    assert trusted.post(ADD_OPTIONS)["Location"].startswith(STEP_UP)
+    # the password alone is not the step-up under `email`: it wants a fresh code
+    answer = trusted.post(STEP_UP, {"password": DEFAULT_PASSWORD, "next": SECURITY})
+    assert answer.status_code != 302 or not answer["Location"].startswith(SECURITY)
+    assert trusted.post(ADD_OPTIONS)["Location"].startswith(STEP_UP)
