@@ -189,7 +189,9 @@ def test_one_passkey_answer_posted_twice_at_once_signs_in_once(settings):
         def post(browser: Client, answer=answer, start=start) -> str:
             try:
                 start.wait()
-                return browser.post(SIGN_IN, {"credential": answer})["Location"]
+                # A loser may find its session ended by the winner's sign-in: a 400.
+                answer = browser.post(SIGN_IN, {"credential": answer})
+                return answer.get("Location", str(answer.status_code))
             finally:
                 connections.close_all()
 
