@@ -25,7 +25,8 @@ class TwofactorConfig(AppConfig):
         # bulk sign-outs in accounts end trusted browsers too; expired ones are purged.
         from accounts import signals
         from core import purge
-        from twofactor import trust
+        from twofactor import passkeys, trust
 
         signals.sessions_ended.connect(trust.on_sessions_ended, dispatch_uid="hygate-trust-end")
         purge.register("expired trusted browsers removed", trust.purge_expired)
+        purge.register("spent passkey challenges removed", passkeys.purge_spent_challenges)

@@ -159,3 +159,18 @@ class Passkey(models.Model):
 
     def __str__(self) -> str:
         return f"passkey {self.name!r} of {self.user}"
+
+
+class SpentPasskeyChallenge(models.Model):
+    """A passkey challenge already taken out of a session to check an answer.
+
+    The session keeps a challenge until it is used, but two requests of one session read
+    it at the same moment; this row, unique per challenge, lets only the first of them use
+    it (twofactor.passkeys). Rows go once the challenge would have expired anyway.
+    """
+
+    digest = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the challenge.")
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"spent passkey challenge until {self.expires_at:%Y-%m-%d %H:%M}"

@@ -8,18 +8,20 @@ never list credentials, and nothing in them depends on an address typed by a str
 
 Challenges are random, kept in the session for 5 minutes, bound to their purpose (and
 user), and used once: a response is checked against the challenge taken out of the
-session, right or wrong. The authenticator's sign count is kept: a use whose count does
-not go up (when the authenticator counts at all) means a copy of the key exists; it is
-refused, recorded and mailed to the owner. Only a response whose signature is right can
-say so, so a stranger cannot raise that alarm.
+session, right or wrong, and spent in the database (SpentPasskeyChallenge), so that two
+requests of one session that read it at once cannot both use it. The authenticator's
+sign count is kept: a use whose count does not go up (when the authenticator counts at
+all) means a copy of the key exists; it is refused, recorded and mailed to the owner.
+Only a response whose signature is right can say so, so a stranger cannot raise that alarm.
 """
 
+import hashlib
 import ipaddress
 import json
 import secrets
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from urllib.parse import urlsplit
 
@@ -49,7 +51,7 @@ from webauthn.helpers.structs import (
 from accounts.models import User
 from audit.events import Action, record
 from twofactor import notices
-from twofactor.models import Passkey
+from twofactor.models import Passkey, SpentPasskeyChallenge
 from twofactor.notices import send_notice
 
 # How the second step and the session name a passkey (twofactor.policy.Method.PASSKEY).
@@ -58,6 +60,8 @@ RP_NAME = "Hygate"
 CHALLENGE_LIFETIME_SECONDS = 5 * 60
 NAME_MAX_LENGTH = Passkey._meta.get_field("name").max_length
 KNOWN_TRANSPORTS = {t.value for t in AuthenticatorTransport}
+# WebAuthn (7.1, step 24): a longer credential id is refused; nor would it fit an index.
+CREDENTIAL_ID_MAX_BYTES = 1023
 
 
 class Ceremony(StrEnum):
@@ -136,7 +140,17 @@ def _take_challenge(request: HttpRequest, ceremony: Ceremony, user: User | None)
         raise PasskeyRefused("expired")
     if kept.get("user_id") != (user.pk if user is not None else None):
         raise PasskeyRefused("expired")
-    return base64url_to_bytes(kept["challenge"])
+    challenge = base64url_to_bytes(kept["challenge"])
+    # Two requests of one session may both have read it: only the first may spend it.
+    try:
+        with transaction.atomic():
+            SpentPasskeyChallenge.objects.create(
+                digest=hashlib.sha256(challenge).hexdigest(),
+                expires_at=datetime.fromtimestamp(kept["expires"], tz=UTC),
+            )
+    except IntegrityError as error:
+        raise PasskeyRefused("expired") from error
+    return challenge
 
 
 def _rp() -> RelyingParty:
@@ -172,10 +186,21 @@ def registration_options(request: HttpRequest, user: User) -> str:
     return options_to_json(options)
 
 
-def _transports(response: str) -> list[str]:
+def _parsed(response: str) -> dict:
+    """The browser's answer as a JSON object; junk (however deeply nested) is refused."""
     try:
-        given = json.loads(response).get("response", {}).get("transports") or []
-    except (ValueError, AttributeError):
+        parsed = json.loads(response)
+    except (ValueError, RecursionError) as error:
+        raise PasskeyRefused("invalid") from error
+    if not isinstance(parsed, dict):
+        raise PasskeyRefused("invalid")
+    return parsed
+
+
+def _transports(response: dict) -> list[str]:
+    given = response.get("response")
+    given = given.get("transports") if isinstance(given, dict) else None
+    if not isinstance(given, list):
         return []
     return sorted({t for t in given if isinstance(t, str) and t in KNOWN_TRANSPORTS})
 
@@ -188,14 +213,17 @@ def register(request: HttpRequest, user: User, name: str, response: str) -> Pass
     challenge = _take_challenge(request, Ceremony.REGISTER, user)
     rp = _rp()
     try:
+        answer = _parsed(response)
         verified = verify_registration_response(
-            credential=response,
+            credential=answer,
             expected_challenge=challenge,
             expected_rp_id=rp.id,
             expected_origin=rp.origin,
             require_user_verification=True,
         )
-    except (WebAuthnException, ValueError, TypeError, KeyError) as error:
+        if len(verified.credential_id) > CREDENTIAL_ID_MAX_BYTES:
+            raise PasskeyRefused("invalid")
+    except (PasskeyRefused, WebAuthnException, ValueError, TypeError, KeyError) as error:
         record(request, Action.PASSKEY_REFUSED, actor=user, target=user, ceremony="register")
         raise PasskeyRefused("invalid") from error
     disown_token = secrets.token_urlsafe(32)
@@ -207,7 +235,7 @@ def register(request: HttpRequest, user: User, name: str, response: str) -> Pass
                 credential_id=verified.credential_id,
                 public_key=verified.credential_public_key,
                 sign_count=verified.sign_count,
-                transports=_transports(response),
+                transports=_transports(answer),
                 aaguid=str(verified.aaguid),
                 backup_eligible=verified.credential_device_type == "multi_device",
                 backed_up=verified.credential_backed_up,
@@ -259,11 +287,13 @@ def authentication_options(
     return options_to_json(options)
 
 
-def _credential_id(response: str) -> bytes:
+def _credential_id(response: dict) -> bytes:
+    raw = response.get("rawId")
+    if not isinstance(raw, str):
+        raise PasskeyRefused("invalid")
     try:
-        raw = json.loads(response)["rawId"]
         return base64url_to_bytes(raw)
-    except (ValueError, KeyError, TypeError) as error:
+    except ValueError as error:
         raise PasskeyRefused("invalid") from error
 
 
@@ -276,9 +306,10 @@ def authenticate(
     """
     challenge = _take_challenge(request, ceremony, user)
     rp = _rp()
+    answer = _parsed(response)
     passkey = (
         Passkey.objects.select_related("user")
-        .filter(credential_id=_credential_id(response), user__is_active=True)
+        .filter(credential_id=_credential_id(answer), user__is_active=True)
         .first()
     )
     if passkey is None or (user is not None and passkey.user_id != user.pk):
@@ -287,7 +318,7 @@ def authenticate(
     try:
         # The counter is compared below, once the signature is known to be right.
         verified = verify_authentication_response(
-            credential=response,
+            credential=answer,
             expected_challenge=challenge,
             expected_rp_id=rp.id,
             expected_origin=rp.origin,
@@ -374,6 +405,12 @@ def remove_added_since(user: User, since: datetime) -> int:
     for passkey in newer:
         remove(None, passkey)
     return len(newer)
+
+
+def purge_spent_challenges() -> int:
+    """Delete the spent challenges that would have expired anyway; return how many went."""
+    deleted, _ = SpentPasskeyChallenge.objects.filter(expires_at__lte=timezone.now()).delete()
+    return deleted
 
 
 def remove_all(user: User) -> int:

@@ -29,8 +29,9 @@ from emailing.messages import Delivery, send_message
 
 
 def _address(request: HttpRequest) -> str:
+    # An IPv6 zone ("fe80::1%anything") is free text: the address is written without it.
     try:
-        return str(ipaddress.ip_address(client_ip(request).strip()))
+        return str(ipaddress.ip_address(client_ip(request).strip().partition("%")[0]))
     except ValueError:
         return ""
 
