@@ -122,6 +122,8 @@ def remove_authenticator(user: User) -> bool:
     if was_active:
         record(None, Action.AUTHENTICATOR_REMOVED, actor=user, target=user)
         send_notice(user, "authenticator_removed")
+        # A browser trusted with it (a phished code, say) must not skip the next app's step.
+        trust.stop_trusting_all(None, user, reason="authenticator_removed")
     return was_active
 
 

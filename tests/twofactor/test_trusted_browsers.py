@@ -408,3 +408,26 @@ def test_the_two_boxes_on_one_page_share_no_id(client):
 
     ids = re.findall(r'\bid="([^"]+)"', page)
     assert len(ids) == len(set(ids))
+
+
+def test_removing_the_app_stops_trusting_every_browser(outbox):
+    """A browser trusted with an app (a phished code, say) skips nothing once the app is gone."""
+    SecurityPolicyFactory(two_factor_policy="either")
+    app = AuthenticatorFactory(user=UserFactory())
+    mia, secret = app.user, app.get_secret()
+    browser = Client()
+    with time_machine.travel(NOW, tick=False) as clock:
+        assert sign_in(browser, mia)["Location"] == STEP
+        typed = {"action": "verify", "code": app_code(secret), "trust_browser": "on"}
+        assert browser.post(STEP, typed)["Location"] == "/"
+        assert TrustedBrowser.objects.filter(user=mia).exists()
+
+        clock.shift(60)
+        remove = reverse("accounts:security_remove_authenticator")
+        browser.post(STEP_UP, {"password": DEFAULT_PASSWORD, "code": app_code(secret)})
+        assert browser.post(remove)["Location"] == SECURITY
+
+    assert not TrustedBrowser.objects.filter(user=mia).exists()
+    event = AuditEvent.objects.get(action="trusted_browser_revoked")
+    assert event.details["reason"] == "authenticator_removed"
+    assert not skips_the_step(browser, mia)
