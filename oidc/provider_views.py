@@ -9,6 +9,7 @@ import json
 from urllib.parse import parse_qs, unquote_plus, urlsplit
 
 from django.core.exceptions import BadRequest
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -177,7 +178,11 @@ class TokenView(dot.TokenView):
         if _holds_nul(request):
             return _invalid_request()
         keys.ensure_loaded()
-        return super().post(request, *args, **kwargs)
+        # One transaction for the whole exchange: the code's row is locked when it is read
+        # (oidc.validators), so the same code sent twice at once gives tokens once, and a
+        # refused exchange leaves none of the tokens it made behind.
+        with transaction.atomic():
+            return super().post(request, *args, **kwargs)
 
     @method_decorator(sensitive_post_parameters("password", "client_secret"))
     def authorization_flow_token_response(self, request: HttpRequest, *args, **kwargs):

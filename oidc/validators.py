@@ -40,9 +40,15 @@ class HygateValidator(OAuth2Validator):
         cached = getattr(request, "hygate_grant", None)
         if cached is None or cached[0] != code:
             try:
-                grant = Grant.objects.select_related(
-                    "user", "user__oidc_subject", "hygate_authentication"
-                ).get(code=code)
+                # Locked until the exchange's transaction ends (oidc.provider_views.TokenView):
+                # a second request with this code waits, then finds it gone.
+                grant = (
+                    Grant.objects.select_related(
+                        "user", "user__oidc_subject", "hygate_authentication"
+                    )
+                    .select_for_update(of=("self",))
+                    .get(code=code)
+                )
             except Grant.DoesNotExist:
                 grant = None
             request.hygate_grant = cached = (code, grant)
