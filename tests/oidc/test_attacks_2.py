@@ -1,0 +1,261 @@
+"""More attacks on the provider: redirect-URI spellings, oversized values, sign-out with a
+stranger's ID token, two refreshes at once, cross-app tokens, reflected values, rate limits."""
+
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import pytest
+from authlib.integrations.base_client.errors import OAuthError
+from django.test import Client
+from django.urls import reverse
+from oauth2_provider.models import get_refresh_token_model
+
+from tests.factories import DEFAULT_PASSWORD, SecurityPolicyFactory, UserFactory
+from tests.oidc.conftest import APP_CALLBACK, APP_LOGGED_OUT, register
+from tests.oidc.relying_party import Browser, RelyingParty, hidden_inputs
+
+pytestmark = pytest.mark.django_db
+AUTHORIZE = reverse("oauth2_provider:authorize")
+RefreshToken = get_refresh_token_model()
+
+
+def query(url: str) -> dict:
+    return {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+
+
+def with_param(url: str, **params) -> str:
+    parts = urlsplit(url)
+    return parts._replace(query=urlencode({**query(url), **params})).geturl()
+
+
+def signed_in(user=None) -> Browser:
+    browser = Browser()
+    browser.sign_in((user or UserFactory()).email, DEFAULT_PASSWORD)
+    return browser
+
+
+def tokens_for(rp: RelyingParty, user) -> dict:
+    browser = signed_in(user)
+    page, left = browser.go(rp.authorization_url())
+    if left is None:
+        _, left = browser.go(
+            AUTHORIZE, "post", {**hidden_inputs(page.content), "allow": "Authorize"}
+        )
+    return rp.fetch_token(left)
+
+
+# --- redirect URIs spelled almost like the registered one -----------------------------------
+
+
+@pytest.mark.parametrize(
+    "stranger",
+    [
+        "https://wiki.example.org/oidc/callback",  # no trailing slash
+        "https://wiki.example.org/OIDC/callback/",
+        "https://wiki.example.org/oidc/%63allback/",
+        "https://wiki.example.org/oidc/callback/%2e%2e/",
+        "https://wiki.example.org/oidc/callback/../evil/",
+        "https://wiki.example.org:443/oidc/callback/",
+        "https://wiki.example.org./oidc/callback/",
+        "https://w\u0456ki.example.org/oidc/callback/",  # a Cyrillic i
+        "https://xn--wki-kdd.example.org/oidc/callback/",
+        "https://wiki.example.org\\@evil.example/oidc/callback/",
+        "https://wiki.example.org%2F@evil.example/oidc/callback/",
+        "https://evil.example#@wiki.example.org/oidc/callback/",
+        "https://wiki.example.org/oidc/callback/?",
+        " https://wiki.example.org/oidc/callback/",
+        "https://wiki.example.org/oidc/callback/\t",
+    ],
+)
+def test_near_spellings_of_the_redirect_uri_are_refused(wiki, stranger):
+    page, left = signed_in().go(with_param(wiki.authorization_url(), redirect_uri=stranger))
+    assert left is None and page.status_code == 400
+    anonymous = Browser()
+    page, left = anonymous.go(with_param(wiki.authorization_url(), redirect_uri=stranger))
+    assert left is None and page.status_code == 400
+    login = anonymous.client.get(reverse("accounts:login"), secure=True)
+    assert login["Content-Security-Policy"].count("form-action 'self';") == 1
+
+
+@pytest.mark.parametrize(
+    "stranger",
+    [
+        "http://localhost:5000/callback",
+        "http://127.0.0.1:5000@evil.example/callback",
+        "http://127.0.0.1.evil.example:5000/callback",
+        "https://127.0.0.1:5000/callback",
+        "http://[::1]:5000/callback",
+        "http://127.0.0.1:abc/callback",
+        "http://127.0.0.1:5000/callback/",
+        "http://127.0.0.2:5000/callback",
+    ],
+)
+def test_a_loopback_uri_varies_its_port_and_nothing_else(stranger):
+    app, _ = register("CLI", public=True, redirect_uri="http://127.0.0.1/callback")
+    rp = RelyingParty(app.client_id, None, "http://127.0.0.1/callback")
+    for browser in (signed_in(), Browser()):
+        page, left = browser.go(with_param(rp.authorization_url(), redirect_uri=stranger))
+        assert left is None and page.status_code == 400, (stranger, page.status_code)
+    login = browser.client.get(reverse("accounts:login"), secure=True)
+    assert login["Content-Security-Policy"].count("form-action 'self';") == 1
+
+
+# --- values bigger than the columns that keep them ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"nonce": "n" * 300},
+        {"state": "s" * 4000},
+        {"code_challenge": "c" * 200},
+        {"claims": "not json"},
+        {"claims": '{"userinfo": []}'},
+        {"scope": "openid " + "x" * 5000},
+        {"prompt": "none login consent"},
+        {"max_age": "-1"},
+        {"response_mode": "fragment"},
+        {"request": "eyJhbGciOiJub25lIn0.e30."},
+    ],
+)
+def test_odd_or_oversized_parameters_never_make_a_server_error(wiki, params):
+    """Grant.nonce is 255 characters and code_challenge 128: PostgreSQL refuses more (500)."""
+    browser = signed_in()
+    page, left = browser.go(with_param(wiki.authorization_url(), **params))
+    wiki.state = params.get("state", wiki.state)
+    assert page is None or page.status_code < 500, page.content[:300]
+    if left is None and page.status_code == 200:
+        _, left = browser.go(
+            AUTHORIZE, "post", {**hidden_inputs(page.content), "allow": "Authorize"}
+        )
+    if left is not None and "code" in query(left) and "code_challenge" not in params:
+        assert wiki.fetch_token(left)["id_token"]
+
+
+# --- sign-out with an ID token that is not the browser's ------------------------------------
+
+
+def test_sign_out_with_the_users_own_id_token_still_ends_the_apps_tokens(wiki):
+    bob = UserFactory()
+    browser = signed_in(bob)
+    page, left = browser.go(wiki.authorization_url())
+    _, left = browser.go(AUTHORIZE, "post", {**hidden_inputs(page.content), "allow": "Authorize"})
+    tokens = wiki.fetch_token(left)
+    end = wiki.discovery["end_session_endpoint"]
+    params = {"id_token_hint": tokens["id_token"], "post_logout_redirect_uri": APP_LOGGED_OUT}
+    _, left = browser.go(f"{end}?{urlencode(params)}")
+    assert left.startswith(APP_LOGGED_OUT)
+    assert wiki.userinfo(tokens["access_token"]).status_code == 401
+    with pytest.raises(OAuthError):
+        wiki.refresh(tokens["refresh_token"])
+
+
+def test_a_forged_id_token_hint_is_refused(wiki):
+    tokens = tokens_for(wiki, UserFactory())
+    head, body, signature = tokens["id_token"].split(".")
+    forged = f"{head}.{body}.{signature[::-1]}"
+    end = wiki.discovery["end_session_endpoint"]
+    params = {"id_token_hint": forged, "post_logout_redirect_uri": APP_LOGGED_OUT}
+    page, left = Browser().go(f"{end}?{urlencode(params)}")
+    assert left is None and page.status_code == 400
+    assert wiki.userinfo(tokens["access_token"]).status_code == 200
+
+
+# --- tokens of one app at another -----------------------------------------------------------
+
+
+def test_one_apps_refresh_token_is_useless_to_another_app(wiki):
+    other_app, other_secret = register("Other app")
+    other = RelyingParty(other_app.client_id, other_secret, APP_CALLBACK)
+    tokens = tokens_for(wiki, UserFactory())
+    with pytest.raises(OAuthError):
+        other.refresh(tokens["refresh_token"])
+    # Nor can the other app revoke it.
+    other.session.post(
+        other.discovery["revocation_endpoint"],
+        data={"token": tokens["refresh_token"]},
+        withhold_token=True,
+        auth=(other.client_id, other.secret),
+    )
+    assert wiki.refresh(tokens["refresh_token"])["access_token"]
+
+
+# --- PKCE on the consent form of a public app -----------------------------------------------
+
+
+def test_a_public_apps_consent_form_without_its_code_challenge_gives_no_code():
+    app, _ = register("SPA", public=True)
+    rp = RelyingParty(app.client_id, None, APP_CALLBACK)
+    browser = signed_in()
+    page, _ = browser.go(rp.authorization_url())
+    data = {**hidden_inputs(page.content), "allow": "Authorize"}
+    data.pop("code_challenge", None)
+    data.pop("code_challenge_method", None)
+    page, left = browser.go(AUTHORIZE, "post", data)
+    assert left is None or "code" not in query(left)
+
+
+# --- the second step and prompt=none --------------------------------------------------------
+
+
+def test_a_pending_sign_in_gets_no_code_even_with_prompt_none(wiki, outbox):
+    SecurityPolicyFactory(two_factor_policy="email")
+    app, secret = register("Dashboards", trusted=True)
+    rp = RelyingParty(app.client_id, secret, APP_CALLBACK)
+    member = UserFactory()
+    browser = Browser()
+    browser.sign_in(member.email, DEFAULT_PASSWORD)  # password only: the second step waits
+    for url in (rp.authorization_url(), rp.authorization_url(prompt="none")):
+        _, left = browser.go(url)
+        assert left is None or "code" not in query(left)
+
+
+def test_login_hint_tells_nothing_about_who_has_an_account(wiki):
+    member = UserFactory()
+    answers = []
+    for hint in (member.email, "nobody-here@example.com"):
+        _, left = Browser().go(wiki.authorization_url(login_hint=hint, prompt="none"))
+        page, _ = Browser().go(wiki.authorization_url(login_hint=hint))
+        answers.append((query(left)["error"], page.status_code, hint.encode() in page.content))
+    assert answers[0] == answers[1] == ("login_required", 200, False)
+
+
+# --- reflected values -----------------------------------------------------------------------
+
+SCRIPT = '"><script>alert(1)</script>'
+
+
+def test_state_and_nonce_are_never_reflected_unescaped(wiki):
+    browser = signed_in()
+    page, _ = browser.go(with_param(wiki.authorization_url(), state=SCRIPT, nonce=SCRIPT))
+    assert page.status_code == 200 and SCRIPT.encode() not in page.content
+    page, _ = browser.go(with_param(wiki.authorization_url(), state=SCRIPT, client_id="nope"))
+    assert page.status_code == 400 and SCRIPT.encode() not in page.content
+    page, _ = browser.go(
+        with_param(wiki.authorization_url(), state=SCRIPT, redirect_uri="https://evil.example/")
+    )
+    assert page.status_code == 400 and SCRIPT.encode() not in page.content
+
+
+def test_an_apps_name_is_text_on_the_consent_page():
+    app, secret = register('<img src=x onerror="alert(1)">Wiki')
+    rp = RelyingParty(app.client_id, secret, APP_CALLBACK)
+    page, _ = signed_in().go(rp.authorization_url())
+    assert b"<img src=x" not in page.content and b"&lt;img src=x" in page.content
+
+
+# --- the token endpoint's limit, from many addresses of one /64 -----------------------------
+
+
+def test_the_token_endpoint_counts_an_ipv6_64_as_one_client(wiki, settings):
+    settings.HYGATE_RATE_LIMIT_RULES = {**settings.HYGATE_RATE_LIMIT_RULES, "oidc_token": "3/m/ip"}
+    client = Client()
+    answers = [
+        client.post(
+            "/o/token/",
+            {"grant_type": "authorization_code", "code": "guess", "client_id": wiki.client_id},
+            secure=True,
+            REMOTE_ADDR=f"2001:db8:1:2::{n:x}",
+        ).status_code
+        for n in range(1, 6)
+    ]
+    assert answers[3:] == [429, 429]
