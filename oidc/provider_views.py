@@ -288,7 +288,14 @@ class LogoutView(dot.RPInitiatedLogoutView):
     def do_logout(
         self, application=None, post_logout_redirect_uri=None, state=None, token_user=None
     ):
-        user = token_user or self.request.user
-        if application is not None and user.is_authenticated:
+        # Only the browser's own signed-in user's tokens end: an ID token is a hint that
+        # travels in URLs, and whoever holds someone else's (expired ones are accepted) must
+        # not end that person's sessions at the app. The app revokes its own tokens anyway.
+        user = self.request.user
+        if (
+            application is not None
+            and user.is_authenticated
+            and (token_user is None or token_user.pk == user.pk)
+        ):
             flows.end_tokens(user, application)
         return super().do_logout(application, post_logout_redirect_uri, state, token_user)

@@ -134,6 +134,24 @@ def test_odd_or_oversized_parameters_never_make_a_server_error(wiki, params):
 # --- sign-out with an ID token that is not the browser's ------------------------------------
 
 
+def test_a_strangers_id_token_at_sign_out_does_not_end_their_app_tokens(wiki):
+    """Anyone holding Bob's ID token (a hint, sent in URLs) must not end Bob's app sessions."""
+    bob = UserFactory()
+    tokens = tokens_for(wiki, bob)
+    end = wiki.discovery["end_session_endpoint"]
+    params = {"id_token_hint": tokens["id_token"], "post_logout_redirect_uri": APP_LOGGED_OUT}
+    # A browser with nobody signed in.
+    Browser().go(f"{end}?{urlencode(params)}")
+    assert wiki.userinfo(tokens["access_token"]).status_code == 200
+    # Alice's browser, confirming the sign-out page.
+    alice = signed_in()
+    page, left = alice.go(f"{end}?{urlencode(params)}")
+    if left is None and page.status_code == 200:
+        alice.go(end, "post", {**hidden_inputs(page.content), "allow": "Logout"})
+    assert wiki.userinfo(tokens["access_token"]).status_code == 200
+    assert wiki.refresh(tokens["refresh_token"])["access_token"]
+
+
 def test_sign_out_with_the_users_own_id_token_still_ends_the_apps_tokens(wiki):
     bob = UserFactory()
     browser = signed_in(bob)
