@@ -1,10 +1,13 @@
 """More attacks on the provider: redirect-URI spellings, oversized values, sign-out with a
 stranger's ID token, two refreshes at once, cross-app tokens, reflected values, rate limits."""
 
+import contextlib
+import threading
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from authlib.integrations.base_client.errors import OAuthError
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from oauth2_provider.models import get_refresh_token_model
@@ -277,3 +280,42 @@ def test_the_token_endpoint_counts_an_ipv6_64_as_one_client(wiki, settings):
         for n in range(1, 6)
     ]
     assert answers[3:] == [429, 429]
+
+
+# --- two refreshes at once with one refresh token (PostgreSQL) ------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_refreshes_at_once_with_one_token_never_give_two_live_chains():
+    if connection.vendor != "postgresql":
+        pytest.skip("needs row locks (PostgreSQL)")
+    app, secret = register()
+    wiki = RelyingParty(app.client_id, secret, APP_CALLBACK)
+    tokens = tokens_for(wiki, UserFactory())
+    barrier = threading.Barrier(2)
+    answers: list = [None, None]
+
+    def refresh(slot: int) -> None:
+        from django.db import connections
+
+        rp = RelyingParty(app.client_id, secret, APP_CALLBACK)
+        barrier.wait()
+        try:
+            answers[slot] = rp.refresh(tokens["refresh_token"])
+        except OAuthError as error:
+            answers[slot] = error
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=refresh, args=(n,)) for n in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    got = [a for a in answers if isinstance(a, dict)]
+    live = []
+    for answer in got:
+        assert answer["access_token"] and answer["refresh_token"]
+        with contextlib.suppress(OAuthError):
+            live.append(wiki.refresh(answer["refresh_token"]))
+    assert len(live) <= 1, answers
