@@ -319,3 +319,38 @@ def test_two_refreshes_at_once_with_one_token_never_give_two_live_chains():
         with contextlib.suppress(OAuthError):
             live.append(wiki.refresh(answer["refresh_token"]))
     assert len(live) <= 1, answers
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_code_exchanged_twice_at_once_gives_tokens_once():
+    if connection.vendor != "postgresql":
+        pytest.skip("needs row locks (PostgreSQL)")
+    app, secret = register()
+    wiki = RelyingParty(app.client_id, secret, APP_CALLBACK)
+    browser = signed_in()
+    page, _ = browser.go(wiki.authorization_url())
+    _, left = browser.go(AUTHORIZE, "post", {**hidden_inputs(page.content), "allow": "Authorize"})
+    barrier = threading.Barrier(2)
+    answers: list = [None, None]
+
+    def exchange(slot: int) -> None:
+        from django.db import connections
+
+        rp = RelyingParty(app.client_id, secret, APP_CALLBACK)
+        rp.verifier, rp.state, rp.nonce = wiki.verifier, wiki.state, wiki.nonce
+        barrier.wait()
+        try:
+            answers[slot] = rp.fetch_token(left)
+        except Exception as error:  # noqa: BLE001 (an OAuthError, or a server error)
+            answers[slot] = error
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=exchange, args=(n,)) for n in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    got = [a for a in answers if isinstance(a, dict)]
+    assert len(got) == 1, answers
+    assert all(isinstance(a, OAuthError) for a in answers if not isinstance(a, dict)), answers
