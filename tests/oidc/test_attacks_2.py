@@ -341,7 +341,7 @@ def test_one_code_exchanged_twice_at_once_gives_tokens_once():
         barrier.wait()
         try:
             answers[slot] = rp.fetch_token(left)
-        except Exception as error:  # noqa: BLE001 (an OAuthError, or a server error)
+        except Exception as error:  # an OAuthError, or a server error
             answers[slot] = error
         finally:
             connections.close_all()
@@ -354,3 +354,62 @@ def test_one_code_exchanged_twice_at_once_gives_tokens_once():
     got = [a for a in answers if isinstance(a, dict)]
     assert len(got) == 1, answers
     assert all(isinstance(a, OAuthError) for a in answers if not isinstance(a, dict)), answers
+
+
+# --- the app-settings permission, spent in the admin ----------------------------------------
+
+
+def test_the_apps_permission_gives_no_more_in_the_admin_than_on_the_settings_page():
+    """change_application opens /settings/apps/, which validates and records every change.
+
+    DOT's own admin pages took the same permission and let it do what the settings page
+    never does: make an app a client-credentials client acting as any user (tokens that name
+    a person who never signed in or consented), set a known secret, an http redirect URI,
+    trust; none of it recorded. Hygate's apps are changed on the settings page only.
+    """
+    from django.contrib.auth.models import Permission
+
+    from audit.models import AuditEvent
+
+    app, _ = register()
+    staff = UserFactory(staff=True)
+    staff.user_permissions.set(
+        Permission.objects.filter(
+            content_type__app_label="oauth2_provider",
+            codename__in=["view_application", "change_application"],
+        )
+    )
+    client = Client()
+    client.force_login(staff)
+    events = AuditEvent.objects.count()
+    change = f"/admin/oauth2_provider/application/{app.pk}/change/"
+    client.post(
+        change,
+        {
+            "client_id": app.client_id,
+            "user": "",
+            "redirect_uris": "http://evil.example/cb",
+            "post_logout_redirect_uris": "",
+            "allowed_origins": "",
+            "client_type": "confidential",
+            "authorization_grant_type": "client-credentials",
+            "client_secret": "known-secret",
+            "hash_client_secret": "on",
+            "name": app.name,
+            "skip_authorization": "on",
+            "algorithm": "RS256",
+        },
+        secure=True,
+    )
+    answer = Client().post(
+        "/o/token/",
+        {"grant_type": "client_credentials", "scope": "openid email"},
+        secure=True,
+        HTTP_AUTHORIZATION="Basic "
+        + __import__("base64").b64encode(f"{app.client_id}:known-secret".encode()).decode(),
+    )
+    assert answer.status_code != 200, answer.content
+    app.refresh_from_db()
+    assert app.redirect_uris == APP_CALLBACK and not app.skip_authorization
+    assert AuditEvent.objects.count() == events
+    assert client.get("/admin/oauth2_provider/application/", secure=True).status_code == 404
