@@ -6,8 +6,10 @@ Only the authorization-code flow is served (the app registrations allow no other
 import base64
 import binascii
 import json
+from datetime import UTC, datetime
 from urllib.parse import parse_qs, unquote_plus, urlsplit
 
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import BadRequest
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
@@ -103,7 +105,37 @@ class AuthorizeView(dot.AuthorizationView):
             return self.error_response(error, application=None)
         if "none" not in self.request.GET.get("prompt", "").split():
             allow_app_origin(self.request, credentials["redirect_uri"])
+            if "max_age" in self.request.GET and "create" not in self.request.GET.get("prompt", ""):
+                # The sign-in about to happen is as fresh as any max_age asks: it is consumed
+                # (as DOT consumes prompt=login), so the way back does not ask again.
+                asked = self.request.GET.copy()
+                asked.pop("max_age")
+                prompt = [p for p in asked.get("prompt", "").split() if p != "login"]
+                asked.pop("prompt", None)
+                if prompt:
+                    asked["prompt"] = " ".join(prompt)
+                return redirect_to_login(
+                    f"{self.request.path}?{asked.urlencode()}",
+                    self.get_login_url(),
+                    self.get_redirect_field_name(),
+                )
         return super().handle_no_permission()
+
+    def _needs_fresh_sign_in(self, request: HttpRequest) -> bool:
+        """Whether the app asks for a sign-in fresher than this session's (prompt, max_age).
+
+        OpenID Connect Core 3.1.2.1: the provider must then authenticate the user again or
+        answer login_required. A signed-in session is not signed in again here: the app
+        hears login_required, and a signed-out browser's sign-in is fresh by construction.
+        """
+        if "login" in request.GET.get("prompt", "").split():
+            return True
+        try:
+            max_age = int(request.GET.get("max_age", ""))
+        except ValueError:
+            return False
+        elapsed = (datetime.now(tz=UTC) - claims.signed_in_at(request)).total_seconds()
+        return elapsed > max(max_age, 0)
 
     def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         try:
@@ -111,6 +143,12 @@ class AuthorizeView(dot.AuthorizationView):
         except OAuthToolkitError as error:
             return self.error_response(error, application=None)
         application = Application.objects.get(client_id=credentials["client_id"])
+        if self._needs_fresh_sign_in(request):
+            error = OAuthToolkitError(
+                error=_error("login_required", credentials),
+                redirect_uri=credentials["redirect_uri"],
+            )
+            return self.error_response(error, application)
         if application.skip_authorization or flows.consented(request.user, application, scopes):
             return self._answer(application, scopes, credentials)
         if "none" in request.GET.get("prompt", "").split():

@@ -413,3 +413,40 @@ def test_the_apps_permission_gives_no_more_in_the_admin_than_on_the_settings_pag
     assert app.redirect_uris == APP_CALLBACK and not app.skip_authorization
     assert AuditEvent.objects.count() == events
     assert client.get("/admin/oauth2_provider/application/", secure=True).status_code == 404
+
+
+# --- prompt=login and max_age: an app asking for a fresh sign-in ----------------------------
+
+
+def test_an_app_asking_for_a_fresh_sign_in_gets_no_code_from_an_old_session():
+    """OpenID Connect Core 3.1.2.1: the OP MUST re-authenticate, or answer login_required."""
+    import time
+
+    from accounts.sessions import STARTED_KEY
+
+    app, secret = register("Deploys", trusted=True)
+    rp = RelyingParty(app.client_id, secret, APP_CALLBACK)
+    browser = signed_in()
+    session = browser.client.session
+    session[STARTED_KEY] = time.time() - 2 * 3600  # signed in two hours ago
+    session.save()
+    for extra in ({"prompt": "login"}, {"max_age": "60"}, {"max_age": "0"}):
+        _, left = browser.go(rp.authorization_url(**extra))
+        assert query(left)["error"] == "login_required" and query(left)["state"] == rp.state
+        assert "code" not in query(left)
+    # A session young enough for the app's max_age is let through.
+    _, left = browser.go(rp.authorization_url(max_age="86400"))
+    assert "code" in query(left)
+    # Signed out, the sign-in is fresh: it answers prompt=login and max_age, once.
+    anonymous = Browser()
+    page, _ = anonymous.go(rp.authorization_url(prompt="login", max_age="0"))
+    member = UserFactory()
+    next_url = query(page.wsgi_request.get_full_path())["next"]
+    _, left = anonymous.go(
+        reverse("accounts:login"),
+        "post",
+        {"email": member.email, "password": DEFAULT_PASSWORD, "next": next_url},
+    )
+    assert left is not None and "code" in query(left)
+    claims = rp.verify(rp.fetch_token(left)["id_token"])
+    assert claims["auth_time"] >= time.time() - 60
