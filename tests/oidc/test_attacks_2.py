@@ -450,3 +450,12 @@ def test_an_app_asking_for_a_fresh_sign_in_gets_no_code_from_an_old_session():
     assert left is not None and "code" in query(left)
     claims = rp.verify(rp.fetch_token(left)["id_token"])
     assert claims["auth_time"] >= time.time() - 60
+
+
+@pytest.mark.parametrize("signed", [True, False])
+def test_a_broken_sign_in_link_says_so_and_offers_nothing_to_allow(wiki, signed):
+    browser = signed_in() if signed else Browser()
+    page, left = browser.go(with_param(wiki.authorization_url(), client_id="nope"))
+    assert left is None and page.status_code == 400
+    assert b"This sign-in link does not work" in page.content
+    assert b'name="allow"' not in page.content and b"Sign in to  with" not in page.content
