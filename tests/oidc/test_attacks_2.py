@@ -459,3 +459,34 @@ def test_a_broken_sign_in_link_says_so_and_offers_nothing_to_allow(wiki, signed)
     assert left is None and page.status_code == 400
     assert b"This sign-in link does not work" in page.content
     assert b'name="allow"' not in page.content and b"Sign in to  with" not in page.content
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"post_logout_redirect_uri": "https://evil.example/"},
+        {"post_logout_redirect_uri": "https://evil.example/", "client_id": "nope"},
+        {"post_logout_redirect_uri": APP_LOGGED_OUT + "?next=https://evil.example/"},
+    ],
+)
+def test_sign_out_without_an_id_token_never_redirects_to_a_stranger(wiki, params):
+    for browser in (signed_in(), Browser()):
+        page, left = browser.go(f"{wiki.discovery['end_session_endpoint']}?{urlencode(params)}")
+        assert left is None and page.status_code in (200, 400)
+        assert "evil.example" not in page.get("Content-Security-Policy", "")
+
+
+def test_a_refresh_never_widens_the_scopes_granted():
+    app, secret = register()
+    narrow = RelyingParty(app.client_id, secret, APP_CALLBACK, scope="openid")
+    tokens = tokens_for(narrow, UserFactory())
+    wide = RelyingParty(app.client_id, secret, APP_CALLBACK, scope="openid email organisations")
+    try:
+        answer = wide.session.refresh_token(
+            wide.discovery["token_endpoint"],
+            refresh_token=tokens["refresh_token"],
+            scope="openid email organisations",
+        )
+    except OAuthError:
+        return
+    assert wide.userinfo(answer["access_token"]).json().keys() == {"sub"}
