@@ -193,11 +193,15 @@ class AuthorizeView(dot.AuthorizationView):
         scopes = (form.cleaned_data.get("scope") or "").split()
         response = super().form_valid(form)
         location = response.get("Location", "")
-        if application is not None and "code=" in urlsplit(location).query:
+        # Read the answer's parameters, not its text: a redirect URI may carry a query of
+        # its own (?postcode=1), which a denial keeps.
+        answer = parse_qs(urlsplit(location).query)
+        if "error" in answer:
+            if answer["error"] == ["access_denied"]:
+                flows.note_denial(self.request, application, scopes)
+        elif "code" in answer:
             flows.give_consent(self.request, application, scopes)
             self._note_authentication(location, application)
-        elif application is not None and "access_denied" in urlsplit(location).query:
-            flows.note_denial(self.request, application, scopes)
         forget_app_origins(self.request)
         return response
 

@@ -490,3 +490,21 @@ def test_a_refresh_never_widens_the_scopes_granted():
     except OAuthError:
         return
     assert wide.userinfo(answer["access_token"]).json().keys() == {"sub"}
+
+
+def test_denying_an_app_whose_redirect_uri_has_a_query_is_never_taken_for_consent():
+    """The answer was read as consent when its query held "code=" anywhere (?postcode=1)."""
+    from audit.models import AuditEvent
+
+    callback = "https://shop.example.org/oidc/callback/?postcode=1"
+    app, secret = register("Shop", redirect_uri=callback)
+    rp = RelyingParty(app.client_id, secret, callback)
+    member = UserFactory()
+    browser = signed_in(member)
+    page, _ = browser.go(rp.authorization_url())
+    _, left = browser.go(AUTHORIZE, "post", hidden_inputs(page.content))  # Deny
+    assert query(left)["error"] == "access_denied" and "code" not in query(left)
+    assert not AuditEvent.objects.filter(action="oidc_consent_given").exists()
+    assert AuditEvent.objects.filter(action="oidc_consent_denied", target_user=member).exists()
+    page, left = browser.go(rp.authorization_url())
+    assert left is None and b"Allow" in page.content
