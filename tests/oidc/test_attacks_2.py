@@ -508,3 +508,15 @@ def test_denying_an_app_whose_redirect_uri_has_a_query_is_never_taken_for_consen
     assert AuditEvent.objects.filter(action="oidc_consent_denied", target_user=member).exists()
     page, left = browser.go(rp.authorization_url())
     assert left is None and b"Allow" in page.content
+
+
+def test_a_deactivated_user_gets_nothing_from_a_code_or_an_access_token_issued_before(wiki):
+    member = UserFactory()
+    tokens = tokens_for(wiki, member)
+    browser = signed_in(member)
+    _, left = browser.go(wiki.authorization_url())  # consented before: straight to the app
+    member.is_active = False
+    member.save()
+    assert wiki.userinfo(tokens["access_token"]).status_code == 401
+    with pytest.raises(OAuthError):
+        wiki.fetch_token(left)
