@@ -6,8 +6,10 @@ Only the authorization-code flow is served (the app registrations allow no other
 import base64
 import binascii
 import json
+from datetime import UTC, datetime
 from urllib.parse import parse_qs, unquote_plus, urlsplit
 
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import BadRequest
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -64,6 +66,20 @@ def _holds_nul(request: HttpRequest) -> bool:
     return False
 
 
+# What DOT's Grant keeps of an authorization request, and how long its columns are: a longer
+# value fails the grant's insert on PostgreSQL (a 500), so the request is refused first.
+_KEPT_PARAMETERS = {"nonce": 255, "code_challenge": 128}
+
+
+def _too_long_to_keep(request: HttpRequest) -> bool:
+    return any(
+        len(value) > limit
+        for query in (request.GET, request.POST)
+        for name, limit in _KEPT_PARAMETERS.items()
+        for value in query.getlist(name)
+    )
+
+
 def _invalid_request() -> HttpResponse:
     return JsonResponse({"error": "invalid_request"}, status=400)
 
@@ -76,6 +92,8 @@ class AuthorizeView(dot.AuthorizationView):
     def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if _holds_nul(request):
             raise BadRequest("A parameter holds a NUL character.")
+        if _too_long_to_keep(request):
+            raise BadRequest("The nonce or the code challenge is too long.")
         keys.ensure_loaded()
         return super().dispatch(request, *args, **kwargs)
 
@@ -88,7 +106,37 @@ class AuthorizeView(dot.AuthorizationView):
             return self.error_response(error, application=None)
         if "none" not in self.request.GET.get("prompt", "").split():
             allow_app_origin(self.request, credentials["redirect_uri"])
+            if "max_age" in self.request.GET and "create" not in self.request.GET.get("prompt", ""):
+                # The sign-in about to happen is as fresh as any max_age asks: it is consumed
+                # (as DOT consumes prompt=login), so the way back does not ask again.
+                asked = self.request.GET.copy()
+                asked.pop("max_age")
+                prompt = [p for p in asked.get("prompt", "").split() if p != "login"]
+                asked.pop("prompt", None)
+                if prompt:
+                    asked["prompt"] = " ".join(prompt)
+                return redirect_to_login(
+                    f"{self.request.path}?{asked.urlencode()}",
+                    self.get_login_url(),
+                    self.get_redirect_field_name(),
+                )
         return super().handle_no_permission()
+
+    def _needs_fresh_sign_in(self, request: HttpRequest) -> bool:
+        """Whether the app asks for a sign-in fresher than this session's (prompt, max_age).
+
+        OpenID Connect Core 3.1.2.1: the provider must then authenticate the user again or
+        answer login_required. A signed-in session is not signed in again here: the app
+        hears login_required, and a signed-out browser's sign-in is fresh by construction.
+        """
+        if "login" in request.GET.get("prompt", "").split():
+            return True
+        try:
+            max_age = int(request.GET.get("max_age", ""))
+        except ValueError:
+            return False
+        elapsed = (datetime.now(tz=UTC) - claims.signed_in_at(request)).total_seconds()
+        return elapsed > max(max_age, 0)
 
     def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         try:
@@ -96,6 +144,12 @@ class AuthorizeView(dot.AuthorizationView):
         except OAuthToolkitError as error:
             return self.error_response(error, application=None)
         application = Application.objects.get(client_id=credentials["client_id"])
+        if self._needs_fresh_sign_in(request):
+            error = OAuthToolkitError(
+                error=_error("login_required", credentials),
+                redirect_uri=credentials["redirect_uri"],
+            )
+            return self.error_response(error, application)
         if application.skip_authorization or flows.consented(request.user, application, scopes):
             return self._answer(application, scopes, credentials)
         if "none" in request.GET.get("prompt", "").split():
@@ -140,11 +194,15 @@ class AuthorizeView(dot.AuthorizationView):
         scopes = (form.cleaned_data.get("scope") or "").split()
         response = super().form_valid(form)
         location = response.get("Location", "")
-        if application is not None and "code=" in urlsplit(location).query:
+        # Read the answer's parameters, not its text: a redirect URI may carry a query of
+        # its own (?postcode=1), which a denial keeps.
+        answer = parse_qs(urlsplit(location).query)
+        if "error" in answer:
+            if answer["error"] == ["access_denied"]:
+                flows.note_denial(self.request, application, scopes)
+        elif "code" in answer:
             flows.give_consent(self.request, application, scopes)
             self._note_authentication(location, application)
-        elif application is not None and "access_denied" in urlsplit(location).query:
-            flows.note_denial(self.request, application, scopes)
         forget_app_origins(self.request)
         return response
 
@@ -277,7 +335,14 @@ class LogoutView(dot.RPInitiatedLogoutView):
     def do_logout(
         self, application=None, post_logout_redirect_uri=None, state=None, token_user=None
     ):
-        user = token_user or self.request.user
-        if application is not None and user.is_authenticated:
+        # Only the browser's own signed-in user's tokens end: an ID token is a hint that
+        # travels in URLs, and whoever holds someone else's (expired ones are accepted) must
+        # not end that person's sessions at the app. The app revokes its own tokens anyway.
+        user = self.request.user
+        if (
+            application is not None
+            and user.is_authenticated
+            and (token_user is None or token_user.pk == user.pk)
+        ):
             flows.end_tokens(user, application)
         return super().do_logout(application, post_logout_redirect_uri, state, token_user)

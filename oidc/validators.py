@@ -10,6 +10,7 @@ from oauth2_provider.models import get_grant_model, get_refresh_token_model
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.settings import oauth2_settings
 from oauth2_provider.utils import jwk_from_pem
+from oauthlib.oauth2.rfc6749.errors import InvalidGrantError
 from oauthlib.oauth2.rfc6749.utils import scope_to_list
 
 from audit.events import Action, record
@@ -26,6 +27,24 @@ _signed_now: ContextVar[tuple | None] = ContextVar("hygate_signed_id_token", def
 
 def _checksum(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+class _UsedMeanwhile(Exception):
+    """The refresh token was used (or revoked) by another request since it was validated."""
+
+    def __init__(self, token) -> None:
+        self.token = token
+
+
+def _record_reuse(token) -> None:
+    record(
+        None,
+        Action.OIDC_REFRESH_TOKEN_REUSED,
+        actor=None,
+        target=token.user,
+        app=token.application.name if token.application else "",
+        client_id=token.application.client_id if token.application else "",
+    )
 
 
 class HygateValidator(OAuth2Validator):
@@ -125,14 +144,7 @@ class HygateValidator(OAuth2Validator):
         valid = super().validate_refresh_token(refresh_token, client, request, *args, **kwargs)
         if token is not None and token.revoked is not None and not valid:
             # A refresh token used again: DOT has revoked its whole family (reuse protection).
-            record(
-                None,
-                Action.OIDC_REFRESH_TOKEN_REUSED,
-                actor=None,
-                target=token.user,
-                app=token.application.name if token.application else "",
-                client_id=token.application.client_id if token.application else "",
-            )
+            _record_reuse(token)
         if valid:
             if not request.user.is_active:
                 return False
@@ -143,7 +155,26 @@ class HygateValidator(OAuth2Validator):
             )
         return valid
 
+    # --- two requests with one refresh token at once ---------------------------------------
+    # Both pass validate_refresh_token before either rotates it. DOT then serves the second
+    # the first one's tokens again, read back from the database, where they are stored
+    # redacted: an answer of 200 with empty tokens. The second is a reuse like any other.
+    def save_bearer_token(self, token, request, *args, **kwargs):
+        try:
+            return super().save_bearer_token(token, request, *args, **kwargs)
+        except _UsedMeanwhile as reuse:
+            # DOT's transaction is rolled back; now end the chain, as for a later reuse.
+            RefreshToken.revoke_family(reuse.token.token_family)
+            _record_reuse(reuse.token)
+            raise InvalidGrantError(request=request) from None
+
     def _save_bearer_token(self, token, request, *args, **kwargs):
+        used = getattr(request, "refresh_token_instance", None)
+        if request.grant_type == "refresh_token" and isinstance(used, RefreshToken):
+            # Inside DOT's transaction: wait for a concurrent rotation of it, then look again.
+            live = RefreshToken.objects.select_for_update().filter(pk=used.pk, revoked__isnull=True)
+            if not list(live.values_list("pk", flat=True)):
+                raise _UsedMeanwhile(used)
         super()._save_bearer_token(token, request, *args, **kwargs)
         authentication = getattr(request, "hygate_authentication", None)
         refresh_token = getattr(request, "hygate_new_refresh_token", None)
