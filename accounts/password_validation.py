@@ -111,8 +111,9 @@ class ContextWordsValidator:
 
     def get_help_text(self) -> str:
         return (
-            "Your password can't be made mostly of the site's name, your e-mail address or "
-            "the names of your organisations."
+            # Curly apostrophes, as Django's own rules write them in the same list.
+            "Your password can\u2019t be made mostly of the site\u2019s name, your e-mail "
+            "address or the names of your organisations."
         )
 
 
