@@ -71,6 +71,7 @@ def test_the_sign_in_form_leads_straight_to_a_trusted_app(page, live_server, app
 
     page.goto(url)
     expect(page.get_by_role("button", name="Sign in", exact=True)).to_be_visible()
+    expect(page.get_by_text("to continue to Team wiki")).to_be_visible()
     sign_in(page, ada.email, password)
 
     expect(page.get_by_role("heading", name="App landed")).to_be_visible()

@@ -1,6 +1,6 @@
 """An app signs people in with Hygate: the whole authorization-code flow, seen from the app."""
 
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from django.urls import reverse
@@ -105,3 +105,40 @@ def test_a_member_signs_in_to_the_wiki_consents_once_and_the_wiki_reads_her_clai
     _page, left = browser.go(wiki.authorization_url())
     assert left.startswith(APP_CALLBACK) and "code=" in left
     assert wiki.verify(wiki.fetch_token(left)["id_token"])["sub"] == sub
+
+
+def test_the_sign_in_and_sign_up_pages_name_the_app_that_sent_the_person(wiki):
+    page, left = Browser().go(wiki.authorization_url())
+    assert left is None
+    assert b"to continue to <strong>Team wiki</strong>" in page.content
+
+    # "Create an account" carries the authorization on, and names the app too.
+    next_url = query(page.wsgi_request.get_full_path())["next"]
+    page = Browser().client.get(reverse("accounts:signup"), {"next": next_url}, secure=True)
+    assert b"to continue to <strong>Team wiki</strong>" in page.content
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"redirect_uri": "https://evil.example.net/oidc/callback/"},
+        {"client_id": "no-such-app"},
+        {"client_id": ""},
+    ],
+    ids=["unregistered redirect URI", "unknown app", "no app"],
+)
+def test_a_sign_in_link_naming_an_app_it_was_not_registered_for_names_no_app(wiki, change):
+    """A link crafted to put a real app's name over a stranger's redirect names nothing."""
+    authorize = urlsplit(wiki.authorization_url())
+    params = {**query(authorize.geturl()), **change}
+    next_url = f"{authorize.path}?{urlencode(params)}"
+    for name in ("accounts:login", "accounts:signup"):
+        page = Browser().client.get(reverse(name), {"next": next_url}, secure=True)
+        assert page.status_code == 200
+        assert b"to continue to" not in page.content
+        assert b"Team wiki" not in page.content
+
+
+def test_a_sign_in_page_with_any_other_next_names_no_app(wiki):
+    page = Browser().client.get(reverse("accounts:login"), {"next": "/accounts/apps/"}, secure=True)
+    assert b"to continue to" not in page.content
