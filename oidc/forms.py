@@ -16,7 +16,8 @@ ERRORS = {
     "uri_required": "Enter at least one redirect URI.",
     "uri_too_many": f"Enter at most {MAX_URIS} URIs.",
     "uri_too_long": f"Each URI must be at most {MAX_URI_LENGTH} characters.",
-    "uri_absolute": "Enter each URI in full, like https://app.example.com/oidc/callback/.",
+    "uri_absolute": "“%(uri)s” is not a full URI: enter each like https://app.example.com/oidc/callback/.",
+    "uri_space": "“%(uri)s” holds a space: enter one URI a line, with no spaces in it.",
     "uri_https": "Use https:// (plain http:// is only for a loopback address like 127.0.0.1).",
     "uri_fragment": "A redirect URI cannot have a #fragment.",
     "uri_userinfo": "A redirect URI cannot carry a user name or password.",
@@ -43,15 +44,18 @@ def clean_uris(text: str, *, required: bool) -> list[str]:
     for uri in uris:
         if len(uri) > MAX_URI_LENGTH:
             raise ValidationError(ERRORS["uri_too_long"], code="uri_too_long")
-        if any(c.isspace() for c in uri) or "*" in uri:
-            raise ValidationError(ERRORS["uri_wildcard"], code="uri_wildcard")
+        quoted = {"uri": uri}
         try:
             parts = urlsplit(uri)
             host = parts.hostname or ""
         except ValueError:
-            raise ValidationError(ERRORS["uri_absolute"], code="uri_absolute") from None
+            raise ValidationError(ERRORS["uri_absolute"], "uri_absolute", quoted) from None
         if parts.scheme not in ("http", "https") or not host:
-            raise ValidationError(ERRORS["uri_absolute"], code="uri_absolute")
+            raise ValidationError(ERRORS["uri_absolute"], "uri_absolute", quoted)
+        if any(c.isspace() for c in uri):
+            raise ValidationError(ERRORS["uri_space"], "uri_space", quoted)
+        if "*" in uri:
+            raise ValidationError(ERRORS["uri_wildcard"], code="uri_wildcard")
         if "#" in uri:
             raise ValidationError(ERRORS["uri_fragment"], code="uri_fragment")
         if "@" in parts.netloc:
