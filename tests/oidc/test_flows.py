@@ -235,7 +235,11 @@ def test_the_user_revokes_the_app_on_their_apps_page(wiki, wiki_app):
     browser = signed_in_browser(member)
     page = browser.client.get(reverse("my_apps"), secure=True)
     assert b"Team wiki" in page.content
-    browser.client.post(reverse("revoke_app", args=[wiki_app.pk]), secure=True)
+    # What it may do, in the consent page's words, not the scopes' names.
+    assert b"It may see your e-mail address" in page.content
+    assert b"email openid" not in page.content
+    page = browser.client.post(reverse("revoke_app", args=[wiki_app.pk]), secure=True, follow=True)
+    assert b"Team wiki can no longer sign you in without asking." in page.content
 
     assert wiki.userinfo(token["access_token"]).status_code == 401
     with pytest.raises(OAuthError):
@@ -243,6 +247,19 @@ def test_the_user_revokes_the_app_on_their_apps_page(wiki, wiki_app):
     assert AuditEvent.objects.filter(action="oidc_app_revoked", target_user=member).exists()
     page, left = browser.go(wiki.authorization_url())
     assert left is None and b"Allow" in page.content  # asked again
+
+
+def test_revoking_a_trusted_app_signs_it_out_and_says_it_will_not_ask(db):
+    app, secret = register("Staff handbook", trusted=True)
+    handbook = RelyingParty(app.client_id, secret, APP_CALLBACK)
+    member = UserFactory()
+    token = sign_in_to(handbook, member)
+    browser = signed_in_browser(member)
+    page = browser.client.post(reverse("revoke_app", args=[app.pk]), secure=True, follow=True)
+    assert b"Your site&#x27;s staff trust it, so it can sign you in again" in page.content
+    assert handbook.userinfo(token["access_token"]).status_code == 401
+    _, left = browser.go(handbook.authorization_url())
+    assert left is not None and "code=" in left  # as the page said: not asked
 
 
 def test_rp_initiated_logout_signs_out_and_returns_to_the_registered_uri(wiki):
@@ -275,6 +292,19 @@ def test_logout_refuses_an_unregistered_post_logout_redirect_uri(wiki):
     }
     page, left = browser.go(f"{end}?{urlencode(params)}")
     assert left is None and page.status_code == 400
+    assert "_auth_user_id" in browser.client.session
+    assert b"This sign-out link does not work" in page.content
+    assert b"You are still signed in" in page.content
+
+
+def test_a_sign_out_asked_without_a_token_asks_first_and_names_the_app(wiki):
+    member = UserFactory()
+    browser = signed_in_browser(member)
+    end = wiki.discovery["end_session_endpoint"]
+    page, left = browser.go(f"{end}?{urlencode({'client_id': wiki.client_id})}")
+    assert left is None and page.status_code == 200
+    assert b"Team wiki asks Hygate to sign you out as well." in page.content
+    assert b"signed you out" not in page.content  # Hygate cannot know that
     assert "_auth_user_id" in browser.client.session
 
 

@@ -103,20 +103,22 @@ def test_the_command_refuses_anything_but_exact_https_or_loopback_uris(uri):
     assert not Application.objects.exists()
 
 
+def register_form(name="Grafana", redirect_uris=APP_CALLBACK, **extra) -> dict:
+    return {
+        "name": name,
+        "redirect_uris": redirect_uris,
+        "post_logout_redirect_uris": "",
+        "public": "",
+        "trusted": "",
+        **extra,
+    }
+
+
 def test_staff_with_the_permission_register_an_app_and_see_the_secret_once():
     client = client_of(staff_with("view_application", "change_application"))
-    page = client.post(
-        NEW,
-        {
-            "name": "Grafana",
-            "redirect_uris": APP_CALLBACK,
-            "post_logout_redirect_uris": "",
-            "public": "",
-            "trusted": "",
-        },
-        secure=True,
-    )
+    page = client.post(NEW, register_form(), secure=True, follow=True)
     assert page.status_code == 200
+    assert b"Grafana is registered" in page.content
     app = Application.objects.get(name="Grafana")
     secret = page.context["secret"]
     assert secret.encode() in page.content
@@ -127,6 +129,66 @@ def test_staff_with_the_permission_register_an_app_and_see_the_secret_once():
         secret.encode()
         not in client.get(reverse("oidc:app_edit", args=[app.pk]), secure=True).content
     )
+
+
+def test_reloading_the_registered_page_neither_registers_again_nor_shows_the_secret_again():
+    client = client_of(staff_with("view_application", "change_application"))
+    answer = client.post(NEW, register_form(), secure=True)
+    shown = client.get(answer["Location"], secure=True)
+    secret = shown.context["secret"]
+    assert secret and secret.encode() in shown.content
+
+    reloaded = client.get(answer["Location"], secure=True)
+    assert reloaded.status_code == 200
+    assert secret.encode() not in reloaded.content
+    assert b"The client secret was shown once" in reloaded.content
+    assert Application.objects.filter(name="Grafana").count() == 1
+    # The secret never waits in the session in the clear.
+    client.post(NEW, register_form("Kibana"), secure=True)
+    kept = client.session["hygate.oidc.secret_once"]
+    assert kept["secret"] and "Kibana" not in kept["secret"]
+
+
+def test_a_new_secret_and_removal_each_ask_first_and_the_old_secret_works_until_confirmed():
+    from tests.oidc.conftest import register
+
+    app, old_secret = register()
+    client = client_of(staff_with("view_application", "change_application"))
+    edit = client.get(reverse("oidc:app_edit", args=[app.pk]), secure=True)
+    assert b'href="%s"' % reverse("oidc:app_secret", args=[app.pk]).encode() in edit.content
+
+    confirm = client.get(reverse("oidc:app_secret", args=[app.pk]), secure=True)
+    assert b"Make a new client secret for Team wiki?" in confirm.content
+    wiki = RelyingParty(app.client_id, old_secret, APP_CALLBACK)
+    revoke = wiki.discovery["revocation_endpoint"]
+    assert wiki.session.revoke_token(revoke, "x").ok  # the old secret still authenticates
+
+    answer = client.post(reverse("oidc:app_secret", args=[app.pk]), secure=True)
+    page = client.get(answer["Location"], secure=True)
+    assert b"New secret for Team wiki" in page.content and page.context["secret"]
+    assert wiki.session.revoke_token(revoke, "x").status_code == 401
+
+    confirm = client.get(reverse("oidc:app_delete", args=[app.pk]), secure=True)
+    assert b"Remove Team wiki?" in confirm.content
+    assert Application.objects.filter(pk=app.pk).exists()
+    client.post(reverse("oidc:app_delete", args=[app.pk]), secure=True)
+    assert not Application.objects.filter(pk=app.pk).exists()
+
+
+@pytest.mark.parametrize(
+    ("uris", "message"),
+    [
+        ("not a url", "“not a url” is not a full URI"),
+        ("https://wiki.example.org/a b/", "holds a space"),
+        ("https://*.example.org/cb", "wildcards are not accepted"),
+    ],
+)
+def test_a_bad_redirect_uri_is_named_in_one_error_summary(uris, message):
+    client = client_of(staff_with("view_application", "change_application"))
+    page = client.post(NEW, register_form(redirect_uris=uris), secure=True)
+    assert page.status_code == 400
+    assert message.encode() in page.content
+    assert page.content.count(b'class="error-summary"') == 1
 
 
 def test_a_help_desk_account_that_may_only_view_apps_cannot_change_them():

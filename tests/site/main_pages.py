@@ -327,6 +327,61 @@ def site_settings(pages: Pages, smtp_server) -> None:
     )
 
 
+def apps_signing_in_with_hygate(pages: Pages) -> None:
+    """The OpenID Connect pages: an app's sign-in, consent, the user's apps, Settings -> Apps."""
+    from urllib.parse import urlencode
+
+    from oidc import flows
+
+    callback = "https://wiki.example.org/oidc/callback/"
+    app, _ = flows.register_app(
+        None,
+        flows.AppSettings("Team wiki", [callback], [callback], public=False, trusted=False),
+        by=None,
+    )
+    query = {
+        "response_type": "code",
+        "client_id": app.client_id,
+        "redirect_uri": callback,
+        "scope": "openid email profile organisations",
+        "state": "s",
+        "nonce": "n",
+    }
+    authorize = f"/o/authorize/?{urlencode(query)}"
+    visitor = Client()
+    pages.keep("sign-in to continue to an app", visitor.get(authorize, follow=True))
+    pages.keep(
+        "sign-up to continue to an app",
+        visitor.get("/accounts/signup/", {"next": authorize}),
+    )
+    member = Client()
+    member.force_login(UserFactory())
+    pages.keep("consent", member.get(authorize))
+    pages.keep(
+        "broken sign-in link",
+        member.get(f"/o/authorize/?{urlencode({**query, 'redirect_uri': 'https://x.example/'})}"),
+    )
+    pages.keep("your apps, none", member.get("/accounts/apps/"))
+    member.post("/o/authorize/", {**query, "allow": "Authorize"})
+    pages.keep("your apps", member.get("/accounts/apps/"))
+    pages.keep("sign out of hygate, asked by an app", member.get("/o/logout/"))
+
+    admin = Client()
+    admin.force_login(UserFactory(staff=True, is_superuser=True))
+    pages.keep("settings apps", admin.get("/settings/apps/"))
+    pages.keep("settings apps, register", admin.get("/settings/apps/new/"))
+    bad = {"name": "", "redirect_uris": "not a url", "post_logout_redirect_uris": "also bad"}
+    pages.keep("settings apps, register with errors", admin.post("/settings/apps/new/", bad))
+    good = {"name": "Grafana", "redirect_uris": callback, "public": "", "trusted": ""}
+    pages.keep(
+        "settings apps, registered with its secret",
+        admin.post("/settings/apps/new/", good, follow=True),
+    )
+    pages.keep("settings apps, edit", admin.get(f"/settings/apps/{app.pk}/"))
+    pages.keep("settings apps, new secret?", admin.get(f"/settings/apps/{app.pk}/secret/"))
+    pages.keep("settings apps, remove?", admin.get(f"/settings/apps/{app.pk}/delete/"))
+
+
 def error_pages(pages: Pages) -> None:
     member = Client()
     member.force_login(UserFactory())
@@ -351,5 +406,6 @@ def main_pages(smtp_server: SMTPServer) -> Pages:
     for build in (signing_up_and_in, second_step, password_reset, own_account, organisations):
         build(pages)
     site_settings(pages, smtp_server)
+    apps_signing_in_with_hygate(pages)
     error_pages(pages)
     return pages
