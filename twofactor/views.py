@@ -94,6 +94,7 @@ def login_2fa_view(request: HttpRequest) -> HttpResponse:
             "recovery_accepted": "recovery" in pending.state.get("accepted", []),
             "enrolling": signin_step.needs_enrolment(pending),
             "email": user.email,
+            "next": pending.next_url,
             "code_waiting": method != "email" or signin_step.code_is_waiting(request, user),
             "expires_minutes": signin_step.CODE_LIFETIME.seconds // 60,
             "locked": in_words(wait) if (wait := signin_step.seconds_locked(user)) else "",
@@ -116,8 +117,11 @@ class _SecondStep:
 
 
 def _cancel(step: _SecondStep) -> HttpResponse:
+    next_url = step.pending.next_url  # an app's sign-in, say: signing in again goes on to it
     login_flow.cancel(step.request)
     messages.info(step.request, "Sign-in cancelled.")
+    if next_url:
+        return redirect_to_login(next_url, reverse("accounts:login"))
     return redirect("accounts:login")
 
 

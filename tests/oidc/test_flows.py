@@ -88,6 +88,31 @@ def test_under_the_email_policy_the_second_step_comes_first_and_amr_says_so(wiki
     assert claims["amr"] == ["pwd", "otp", "mfa"]
 
 
+def test_cancelling_the_second_step_of_an_apps_sign_in_keeps_the_way_to_the_app(wiki, outbox):
+    SecurityPolicyFactory(two_factor_policy="email")
+    member = UserFactory()
+    browser = Browser()
+    page, _ = browser.go(wiki.authorization_url())
+    next_url = query(page.wsgi_request.get_full_path())["next"]
+    page, _ = browser.go(
+        LOGIN, "post", {"email": member.email, "password": DEFAULT_PASSWORD, "next": next_url}
+    )
+    assert b"to continue to <strong>Team wiki</strong>" in page.content
+
+    page, left = browser.go(reverse("accounts:login_2fa"), "post", {"action": "cancel"})
+    assert left is None and b"Sign-in cancelled." in page.content
+    assert b"to continue to <strong>Team wiki</strong>" in page.content
+    assert query(page.wsgi_request.get_full_path())["next"] == next_url
+
+    page, _ = browser.go(
+        LOGIN, "post", {"email": member.email, "password": DEFAULT_PASSWORD, "next": next_url}
+    )
+    page, left = browser.go(
+        reverse("accounts:login_2fa"), "post", {"action": "verify", "code": code_in(outbox[-1])}
+    )
+    assert left is None and b"Sign in to Team wiki with Hygate?" in page.content
+
+
 def test_denying_answers_access_denied_with_the_state_and_is_recorded(wiki):
     member = UserFactory()
     browser = signed_in_browser(member)
