@@ -97,6 +97,20 @@ class AuthorizeView(dot.AuthorizationView):
         keys.ensure_loaded()
         return super().dispatch(request, *args, **kwargs)
 
+    def validate_authorization_request(self, request: HttpRequest) -> tuple[list[str], dict]:
+        """DOT's checks, and a "plain" PKCE challenge refused now, not after the sign-in.
+
+        DOT refuses "plain" (RFC 9700 2.1.1) only when it makes the code: a person would sign
+        in, take the second step and consent before the app heard that its link was wrong.
+        """
+        scopes, credentials = super().validate_authorization_request(request)
+        if credentials.get("code_challenge") and credentials.get("code_challenge_method") != "S256":
+            raise OAuthToolkitError(
+                error=_error("invalid_request", credentials),
+                redirect_uri=credentials["redirect_uri"],
+            )
+        return scopes, credentials
+
     def handle_no_permission(self) -> HttpResponse:
         # Sign in first; only a valid request (a registered app and redirect URI) gets its
         # origin into this session's form-action, so the sign-in form can reach the app.

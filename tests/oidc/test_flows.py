@@ -172,12 +172,20 @@ def test_a_public_app_must_use_pkce_and_the_verifier_must_match():
     assert token["refresh_token"]
 
 
-def test_plain_pkce_is_refused(wiki):
-    browser = signed_in_browser(UserFactory())
+@pytest.mark.parametrize("signed_in", [True, False], ids=["signed in", "signed out"])
+@pytest.mark.parametrize("method", ["plain", None], ids=["plain", "no method (plain)"])
+def test_plain_pkce_is_refused_before_anyone_signs_in_or_consents(wiki, signed_in, method):
+    browser = signed_in_browser(UserFactory()) if signed_in else Browser()
     url = wiki.authorization_url()
-    plain = url.replace("code_challenge_method=S256", "code_challenge_method=plain")
-    _, left = browser.go(plain)
-    assert left is None or "error=" in left
+    params = {**query(url)}
+    params.pop("code_challenge_method")
+    if method:
+        params["code_challenge_method"] = method
+    _, left = browser.go(f"{AUTHORIZE}?{urlencode(params)}")
+    assert left is not None and left.startswith(APP_CALLBACK)
+    answer = query(left)
+    assert answer["error"] == "invalid_request" and answer["state"] == wiki.state
+    assert "code" not in answer
 
 
 def test_a_confidential_app_may_send_pkce_and_then_must_prove_it(wiki):
