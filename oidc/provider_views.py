@@ -9,10 +9,12 @@ import json
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, unquote_plus, urlsplit
 
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import BadRequest
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views.decorators.debug import sensitive_post_parameters
@@ -359,4 +361,8 @@ class LogoutView(dot.RPInitiatedLogoutView):
             and (token_user is None or token_user.pk == user.pk)
         ):
             flows.end_tokens(user, application)
-        return super().do_logout(application, post_logout_redirect_uri, state, token_user)
+        response = super().do_logout(application, post_logout_redirect_uri, state, token_user)
+        if not post_logout_redirect_uri:  # DOT sends the browser to the site's root
+            messages.info(self.request, "You have signed out.")
+            return redirect("accounts:login")
+        return response

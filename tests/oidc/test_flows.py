@@ -330,6 +330,25 @@ def test_logout_refuses_an_unregistered_post_logout_redirect_uri(wiki):
     assert b"You are still signed in" in page.content
 
 
+def test_a_sign_out_with_nowhere_to_go_back_to_lands_on_the_sign_in_page_saying_so(wiki):
+    member = UserFactory()
+    browser = signed_in_browser(member)
+    page, _ = browser.go(wiki.discovery["end_session_endpoint"])
+    page, left = browser.go(
+        reverse("oauth2_provider:rp-initiated-logout"),
+        "post",
+        {**hidden_inputs(page.content), "allow": "Logout"},
+    )
+    assert left is None and page.wsgi_request.path == LOGIN
+    assert b"You have signed out." in page.content
+    assert "_auth_user_id" not in browser.client.session
+
+    # Signed out already: the same page, not a bare sign-in page.
+    page, left = browser.go(wiki.discovery["end_session_endpoint"])
+    assert left is None and page.wsgi_request.path == LOGIN
+    assert b"You have signed out." in page.content
+
+
 def test_a_sign_out_asked_without_a_token_asks_first_and_names_the_app(wiki):
     member = UserFactory()
     browser = signed_in_browser(member)
