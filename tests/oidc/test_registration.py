@@ -202,8 +202,9 @@ def test_a_help_desk_account_that_may_only_view_apps_cannot_change_them():
     assert (
         client.post(reverse("oidc:app_edit", args=[app.pk]), form, secure=True).status_code == 403
     )
-    assert client.post(reverse("oidc:app_secret", args=[app.pk]), secure=True).status_code == 403
-    assert client.post(reverse("oidc:app_delete", args=[app.pk]), secure=True).status_code == 403
+    for name in ("oidc:app_secret", "oidc:app_delete"):
+        assert client.post(reverse(name, args=[app.pk]), secure=True).status_code == 403
+        assert client.get(reverse(name, args=[app.pk]), secure=True).status_code == 403
     app.refresh_from_db()
     assert app.redirect_uris == APP_CALLBACK
 
