@@ -32,14 +32,16 @@ def refuse_staff_session(request: HttpRequest) -> HttpResponse | None:
 
 
 def settings_permission_required(
-    model: type[Model],
+    model: type[Model], *, changing: bool = False
 ) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
     """Guard a settings page by the model's permissions, as the admin does.
 
     Reading the page needs the model's view permission, changing it (any POST) the change
-    permission; a superuser has both. Anonymous visitors are sent to sign in; everyone else,
-    staff included, gets 403: `is_staff` alone opens no settings page. A session the
-    registered staff-session checks refuse gets their answer instead of the page.
+    permission; a superuser has both. A page that only asks to confirm a change (`changing`)
+    needs the change permission to be read too: it is of no use to anyone else. Anonymous
+    visitors are sent to sign in; everyone else, staff included, gets 403: `is_staff` alone
+    opens no settings page. A session the registered staff-session checks refuse gets their
+    answer instead of the page.
     """
     opts = model._meta
     view_perm = f"{opts.app_label}.view_{opts.model_name}"
@@ -51,7 +53,7 @@ def settings_permission_required(
             user = request.user
             if not user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
-            needed = view_perm if request.method in SAFE_METHODS else change_perm
+            needed = view_perm if request.method in SAFE_METHODS and not changing else change_perm
             if not (user.is_active and user.is_staff and user.has_perm(needed)):
                 raise PermissionDenied
             if (refused := refuse_staff_session(request)) is not None:

@@ -3,7 +3,6 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -36,13 +35,6 @@ def app_list_view(request: HttpRequest) -> HttpResponse:
         "oidc/settings_apps.html",
         {"apps": apps, "discovery_url": _discovery_url(request)},
     )
-
-
-def _asking_to_change(request: HttpRequest) -> None:
-    """The confirmation pages ask what only the change permission may do: no use to others."""
-    opts = Application._meta
-    if not request.user.has_perm(f"{opts.app_label}.change_{opts.model_name}"):
-        raise PermissionDenied
 
 
 def _show_secret_once(request: HttpRequest, app, secret: str, *, new: bool) -> HttpResponse:
@@ -124,10 +116,9 @@ def app_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-@settings_permission_required(Application)
+@settings_permission_required(Application, changing=True)
 def app_secret_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Make a new client secret for a confidential app, after a confirming POST; shown once."""
-    _asking_to_change(request)
     app = get_object_or_404(Application, pk=pk, client_type=Application.CLIENT_CONFIDENTIAL)
     if request.method == "POST":
         return _show_secret_once(request, app, flows.reset_secret(request, app), new=True)
@@ -149,10 +140,9 @@ def app_secret_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-@settings_permission_required(Application)
+@settings_permission_required(Application, changing=True)
 def app_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Remove an app after a confirming POST: nobody signs in to it with Hygate any more."""
-    _asking_to_change(request)
     app = get_object_or_404(Application, pk=pk)
     if request.method == "POST":
         flows.delete_app(request, app)
