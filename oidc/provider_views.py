@@ -82,6 +82,11 @@ def _too_long_to_keep(request: HttpRequest) -> bool:
     )
 
 
+def _prompts(request: HttpRequest) -> list[str]:
+    """The values of the authorization request's `prompt`, a space-separated list."""
+    return request.GET.get("prompt", "").split()
+
+
 def _invalid_request() -> HttpResponse:
     return JsonResponse({"error": "invalid_request"}, status=400)
 
@@ -120,14 +125,14 @@ class AuthorizeView(dot.AuthorizationView):
             _scopes, credentials = self.validate_authorization_request(self.request)
         except OAuthToolkitError as error:
             return self.error_response(error, application=None)
-        if "none" not in self.request.GET.get("prompt", "").split():
+        if "none" not in _prompts(self.request):
             allow_app_origin(self.request, credentials["redirect_uri"])
-            if "max_age" in self.request.GET and "create" not in self.request.GET.get("prompt", ""):
+            if "max_age" in self.request.GET and "create" not in _prompts(self.request):
                 # The sign-in about to happen is as fresh as any max_age asks: it is consumed
                 # (as DOT consumes prompt=login), so the way back does not ask again.
                 asked = self.request.GET.copy()
                 asked.pop("max_age")
-                prompt = [p for p in asked.get("prompt", "").split() if p != "login"]
+                prompt = [p for p in _prompts(self.request) if p != "login"]
                 asked.pop("prompt", None)
                 if prompt:
                     asked["prompt"] = " ".join(prompt)
@@ -145,7 +150,7 @@ class AuthorizeView(dot.AuthorizationView):
         answer login_required. A signed-in session is not signed in again here: the app
         hears login_required, and a signed-out browser's sign-in is fresh by construction.
         """
-        if "login" in request.GET.get("prompt", "").split():
+        if "login" in _prompts(request):
             return True
         try:
             max_age = int(request.GET.get("max_age", ""))
@@ -168,7 +173,7 @@ class AuthorizeView(dot.AuthorizationView):
             return self.error_response(error, application)
         if application.skip_authorization or flows.consented(request.user, application, scopes):
             return self._answer(application, scopes, credentials)
-        if "none" in request.GET.get("prompt", "").split():
+        if "none" in _prompts(request):
             # The app asked not to show a page, and there is a question to ask.
             error = OAuthToolkitError(
                 error=_error("consent_required", credentials),
