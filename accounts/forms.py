@@ -100,20 +100,20 @@ class PageForm(forms.Form):
 
     def carry_errors(self, request: HttpRequest, page: str) -> None:
         """Keep this form's errors for the next GET of `page`; only messages, never input."""
-        request.session[CARRIED_ERRORS] = {
-            "page": page,
-            "form": type(self).__name__,
-            "errors": self.errors.get_json_data(),
-            "at": time.time(),
-        }
+        self._carry(request, page, self.errors.get_json_data())
 
     @classmethod
     def carry_error(cls, request: HttpRequest, page: str, message: str, code: str) -> None:
         """Carry one error of the whole form to the next GET of `page` (another form failed)."""
+        cls._carry(request, page, {NON_FIELD_ERRORS: [{"message": message, "code": code}]})
+
+    @classmethod
+    def _carry(cls, request: HttpRequest, page: str, errors: dict) -> None:
+        # What take_carried_errors() reads back, for this form class only.
         request.session[CARRIED_ERRORS] = {
             "page": page,
             "form": cls.__name__,
-            "errors": {NON_FIELD_ERRORS: [{"message": message, "code": code}]},
+            "errors": errors,
             "at": time.time(),
         }
 
